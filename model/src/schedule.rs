@@ -62,7 +62,7 @@ pub struct CalendarRule {
 
 pub const ALL_MINUTES: u64 = (1 << 60) - 1;
 pub const ALL_HOURS: u32 = (1 << 24) - 1;
-pub const ALL_DAYS: u32 = u32::MAX & !1;
+pub const ALL_DAYS: u32 = !1;
 pub const ALL_MONTHS: u16 = ((1 << 13) - 1) & !1;
 pub const ALL_WEEKDAYS: u8 = (1 << 7) - 1;
 

@@ -1,0 +1,326 @@
+//! PostgreSQL's `postgresql.conf` as the server reads it: `name [=] value`, names in any
+//! case, single-quoted strings with `''` escapes, comments, `include`, `include_if_exists`
+//! and `include_dir` relative to the including file, `postgresql.auto.conf` read last, and
+//! the last occurrence of a setting winning.
+
+use std::collections::BTreeMap;
+
+use drtwin_model::{DatabaseConfig, Evidence};
+use tracing::debug;
+
+use crate::redact;
+
+/// One setting's final value and where it was set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub value: String,
+    pub evidence: Evidence,
+}
+
+/// Reads the configuration of the data folder `data_dir` (a tree path). `read` returns a
+/// file's text by tree path; `list` the tree paths directly in a folder. Returns the
+/// settings and the problems found (missing includes, bad lines) with their evidence.
+pub fn load(
+    data_dir: &str,
+    read: &mut dyn FnMut(&str) -> Option<String>,
+    list: &dyn Fn(&str) -> Vec<String>,
+) -> (BTreeMap<String, Setting>, Vec<(String, Evidence)>) {
+    let mut settings = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut visiting = Vec::new();
+    let main = join(data_dir, "postgresql.conf");
+    read_file(
+        &main,
+        true,
+        read,
+        list,
+        &mut settings,
+        &mut problems,
+        &mut visiting,
+    );
+    let auto = join(data_dir, "postgresql.auto.conf");
+    read_file(
+        &auto,
+        false,
+        read,
+        list,
+        &mut settings,
+        &mut problems,
+        &mut visiting,
+    );
+    (settings, problems)
+}
+
+fn join(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_file(
+    path: &str,
+    required: bool,
+    read: &mut dyn FnMut(&str) -> Option<String>,
+    list: &dyn Fn(&str) -> Vec<String>,
+    settings: &mut BTreeMap<String, Setting>,
+    problems: &mut Vec<(String, Evidence)>,
+    visiting: &mut Vec<String>,
+) {
+    if visiting.iter().any(|seen| seen == path) || visiting.len() > 10 {
+        problems.push((
+            format!("include cycle at `{path}`"),
+            Evidence::file(path, 0, "include cycle"),
+        ));
+        return;
+    }
+    let Some(text) = read(path) else {
+        if required {
+            problems.push((
+                format!("`{path}` is missing"),
+                Evidence::file(path, 0, "missing"),
+            ));
+        }
+        return;
+    };
+    visiting.push(path.to_string());
+    let folder = crate::walk::parent(path).to_string();
+    for (index, raw) in text.lines().enumerate() {
+        let line_number = index as u32 + 1;
+        let Some((name, value)) = parse_line(raw) else {
+            continue;
+        };
+        let evidence = Evidence::file(path, line_number, redact::excerpt(strip_comment(raw)));
+        match name.as_str() {
+            "include" | "include_if_exists" => {
+                let target = crate::walk::map_path(&value, Some(&folder)).unwrap_or_default();
+                let required = name == "include";
+                read_file(&target, required, read, list, settings, problems, visiting);
+            }
+            "include_dir" => {
+                let target = crate::walk::map_path(&value, Some(&folder)).unwrap_or_default();
+                let mut files: Vec<String> = list(&target)
+                    .into_iter()
+                    .filter(|p| {
+                        let name = p.rsplit('/').next().unwrap_or(p);
+                        name.ends_with(".conf") && !name.starts_with('.')
+                    })
+                    .collect();
+                files.sort();
+                for file in files {
+                    read_file(&file, true, read, list, settings, problems, visiting);
+                }
+            }
+            _ => {
+                debug!(name, path, line_number, "postgres setting");
+                settings.insert(name, Setting { value, evidence });
+            }
+        }
+    }
+    visiting.pop();
+}
+
+fn strip_comment(line: &str) -> &str {
+    let mut in_quote = false;
+    for (index, c) in line.char_indices() {
+        match c {
+            '\'' => in_quote = !in_quote,
+            '#' if !in_quote => return line[..index].trim_end(),
+            _ => {}
+        }
+    }
+    line.trim_end()
+}
+
+/// `name [=] value` with the value unquoted, or `None` for blank and comment lines.
+pub fn parse_line(raw: &str) -> Option<(String, String)> {
+    let line = raw.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    let name_end = line
+        .find(|c: char| c.is_whitespace() || c == '=')
+        .unwrap_or(line.len());
+    let name = line[..name_end].to_ascii_lowercase();
+    let rest = line[name_end..].trim_start();
+    let rest = rest.strip_prefix('=').unwrap_or(rest).trim_start();
+    let value = if let Some(quoted) = rest.strip_prefix('\'') {
+        let mut value = String::new();
+        let mut chars = quoted.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    value.push('\'');
+                    chars.next();
+                }
+                '\'' => break,
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        value.push(next);
+                    }
+                }
+                other => value.push(other),
+            }
+        }
+        value
+    } else {
+        rest.split(|c: char| c.is_whitespace() || c == '#')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    (!name.is_empty()).then_some((name, value))
+}
+
+/// A boolean as PostgreSQL accepts it (unambiguous prefixes of on/off/true/false/yes/no).
+pub fn boolean(value: &str) -> Option<bool> {
+    let value = value.trim().to_ascii_lowercase();
+    if value.is_empty() {
+        return None;
+    }
+    let prefix_of = |word: &str| word.starts_with(value.as_str());
+    if value == "1" || prefix_of("true") || prefix_of("yes") || value == "on" {
+        Some(true)
+    } else if value == "0"
+        || prefix_of("false")
+        || prefix_of("no")
+        || value == "off"
+        || value == "of"
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The settings that matter, with the defaults of FORMATS.md where a setting is absent.
+pub fn database_config(settings: &BTreeMap<String, Setting>) -> DatabaseConfig {
+    let text = |name: &str, default: &str| {
+        settings
+            .get(name)
+            .map_or_else(|| default.to_string(), |s| s.value.to_ascii_lowercase())
+    };
+    let number = |name: &str, default: u32| {
+        settings
+            .get(name)
+            .and_then(|s| s.value.trim().parse().ok())
+            .unwrap_or(default)
+    };
+    let flag = |name: &str, default: bool| {
+        settings
+            .get(name)
+            .and_then(|s| boolean(&s.value))
+            .unwrap_or(default)
+    };
+    let names = [
+        "port",
+        "max_connections",
+        "superuser_reserved_connections",
+        "fsync",
+        "full_page_writes",
+        "synchronous_commit",
+        "wal_level",
+        "max_wal_senders",
+        "archive_mode",
+        "listen_addresses",
+    ];
+    let evidence = names
+        .iter()
+        .map(|name| {
+            let evidence = settings.get(*name).map_or_else(
+                || Evidence::assumption(format!("postgres-default-{name}")),
+                |s| s.evidence.clone(),
+            );
+            ((*name).to_string(), evidence)
+        })
+        .collect();
+    DatabaseConfig {
+        engine: "postgresql".to_string(),
+        port: number("port", 5432).min(65535) as u16,
+        max_connections: number("max_connections", 100),
+        superuser_reserved_connections: number("superuser_reserved_connections", 3),
+        fsync: flag("fsync", true),
+        full_page_writes: flag("full_page_writes", true),
+        synchronous_commit: text("synchronous_commit", "on"),
+        wal_level: text("wal_level", "replica"),
+        max_wal_senders: number("max_wal_senders", 10),
+        archive_mode: text("archive_mode", "off"),
+        listen_addresses: text("listen_addresses", "localhost"),
+        evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_from(files: &[(&str, &str)]) -> (BTreeMap<String, Setting>, Vec<(String, Evidence)>) {
+        let owned: BTreeMap<String, String> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        let listing = owned.clone();
+        let mut read = |path: &str| owned.get(path).cloned();
+        let list = move |folder: &str| -> Vec<String> {
+            listing
+                .keys()
+                .filter(|p| crate::walk::parent(p) == folder)
+                .cloned()
+                .collect()
+        };
+        load("pg", &mut read, &list)
+    }
+
+    #[test]
+    fn syntax_includes_and_last_wins() {
+        let (settings, problems) = load_from(&[
+            (
+                "pg/postgresql.conf",
+                "# comment\nMax_Connections = 100\nfsync off # risky\n\
+                 listen_addresses = 'it''s'  # quoted\ninclude 'extra.conf'\n\
+                 include_if_exists 'absent.conf'\ninclude_dir 'conf.d'\n",
+            ),
+            (
+                "pg/extra.conf",
+                "max_connections = 60\ninclude 'postgresql.conf'\n",
+            ),
+            ("pg/conf.d/01.conf", "wal_level = minimal\n"),
+            ("pg/conf.d/.hidden.conf", "wal_level = logical\n"),
+            ("pg/postgresql.auto.conf", "synchronous_commit = 'off'\n"),
+        ]);
+        assert_eq!(settings["max_connections"].value, "60");
+        assert!(matches!(&settings["max_connections"].evidence,
+            Evidence::File { path, line: 1, .. } if path == "pg/extra.conf"));
+        assert_eq!(settings["listen_addresses"].value, "it's");
+        assert_eq!(settings["wal_level"].value, "minimal");
+        assert_eq!(
+            problems.len(),
+            1,
+            "the cycle is reported, the missing optional file is not"
+        );
+        let config = database_config(&settings);
+        assert!(!config.fsync);
+        assert_eq!(config.synchronous_commit, "off");
+        assert_eq!(config.superuser_reserved_connections, 3);
+        assert_eq!(config.max_wal_senders, 10);
+    }
+
+    #[test]
+    fn auto_conf_overrides() {
+        let (settings, _) = load_from(&[
+            ("pg/postgresql.conf", "max_connections = 100\n"),
+            ("pg/postgresql.auto.conf", "max_connections = '40'\n"),
+        ]);
+        assert_eq!(database_config(&settings).max_connections, 40);
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(boolean("on"), Some(true));
+        assert_eq!(boolean("t"), Some(true));
+        assert_eq!(boolean("OFF"), Some(false));
+        assert_eq!(boolean("maybe"), None);
+    }
+}

@@ -1,0 +1,643 @@
+//! Shell scripts, read with the tree-sitter bash grammar and never run: what they probe
+//! (HTTP URLs, `pg_isready`, `pgrep`, `launchctl list`), what they do when a probe fails
+//! (restart through launchctl or brew, alert through a chat API or mail), what a backup
+//! script copies where and for how long, and whether runs are locked and errors checked.
+//!
+//! Variables assigned in the script are expanded where they are plain strings
+//! (`BACKUP_DIR="$HOME/backups"`); `$HOME` becomes `~`, which the path mapping understands.
+//! Loop variables and command output stay unexpanded: a probe of `http://127.0.0.1:${port}`
+//! is resolved by the assembler from the labels and ports the script's data lines name.
+
+use std::collections::BTreeMap;
+
+use drtwin_model::{BackupJob, Lock, OffsiteCopy};
+use tree_sitter::{Node, Parser};
+
+use crate::redact;
+
+/// A simple command with its words, quotes removed and known variables expanded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShellCommand {
+    pub line: u32,
+    pub name: String,
+    pub args: Vec<String>,
+    /// When this command is a failing check (`if ! cmd; then BODY`, `cmd || BODY`), the
+    /// text that runs on failure.
+    pub on_failure: Option<String>,
+    pub excerpt: String,
+}
+
+/// An HTTP request the script makes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UrlUse {
+    pub line: u32,
+    pub url: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub max_time: Option<f64>,
+    pub on_failure: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertUse {
+    pub line: u32,
+    pub channel: String,
+    pub host: Option<String>,
+    pub excerpt: String,
+}
+
+/// What a script does, as far as the twin cares.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScriptFacts {
+    pub commands: Vec<ShellCommand>,
+    pub urls: Vec<UrlUse>,
+    /// `pg_isready` checks: line, port, on-failure text.
+    pub pg_checks: Vec<(u32, Option<u16>, Option<String>)>,
+    /// `pgrep`/`pidof`/`launchctl list` checks: line, pattern, on-failure text.
+    pub process_checks: Vec<(u32, String, Option<String>)>,
+    /// Restart actions: line and the command text.
+    pub restarts: Vec<(u32, String)>,
+    pub alerts: Vec<AlertUse>,
+    pub backup: Option<(BackupJob, u32)>,
+    pub pg_dump_line: Option<u32>,
+    pub date_stamp: Option<String>,
+    pub lock: Option<(Lock, u32)>,
+    pub set_e: bool,
+    /// Source lines without comments, for the assembler's label and port mentions.
+    pub lines: Vec<(u32, String)>,
+}
+
+/// Reads a script. A script the grammar cannot fully parse still yields what it can.
+pub fn analyse(text: &str) -> ScriptFacts {
+    let mut facts = ScriptFacts {
+        lines: text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim_start().starts_with('#'))
+            .map(|(index, line)| (index as u32 + 1, line.to_string()))
+            .collect(),
+        ..ScriptFacts::default()
+    };
+    if let Some(first) = text.lines().next()
+        && first.starts_with("#!")
+        && first
+            .split_whitespace()
+            .any(|word| word == "-e" || word.starts_with("-e"))
+    {
+        facts.set_e = true;
+    }
+
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_bash::LANGUAGE.into())
+        .is_err()
+    {
+        return facts;
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return facts;
+    };
+    let source = text.as_bytes();
+
+    // Plain assignments, for expansion.
+    let mut variables: BTreeMap<String, String> = BTreeMap::new();
+    variables.insert("HOME".to_string(), "~".to_string());
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "variable_assignment"
+            && let (Some(name), Some(value)) = (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            )
+        {
+            let name = name.utf8_text(source).unwrap_or("").to_string();
+            let raw = value.utf8_text(source).unwrap_or("");
+            if !raw.contains("$(") && !raw.contains('`') {
+                let value = expand(&unquote(raw), &variables);
+                variables.entry(name).or_insert(value);
+            } else if let Some(format) = date_format(raw) {
+                variables.entry(name).or_insert(format!("DATE[{format}]"));
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+
+    // Every simple command, in source order.
+    let mut stack = vec![tree.root_node()];
+    let mut commands = Vec::new();
+    while let Some(node) = stack.pop() {
+        if node.kind() == "command" {
+            commands.push(command_of(node, source, &variables));
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    commands.sort_by_key(|command| command.line);
+
+    for command in &commands {
+        classify(command, &mut facts);
+    }
+    facts.commands = commands;
+    if let Some((backup, _)) = &mut facts.backup {
+        backup.checks_errors = facts.set_e
+            || facts
+                .lines
+                .iter()
+                .any(|(_, line)| line.contains("|| exit") || line.contains("|| die"));
+    }
+    facts
+}
+
+fn command_of(node: Node, source: &[u8], variables: &BTreeMap<String, String>) -> ShellCommand {
+    let name = node
+        .child_by_field_name("name")
+        .and_then(|name| name.utf8_text(source).ok())
+        .map(|name| expand(&unquote(name), variables))
+        .unwrap_or_default();
+    let mut args = Vec::new();
+    let mut cursor = node.walk();
+    for argument in node.children_by_field_name("argument", &mut cursor) {
+        let raw = argument.utf8_text(source).unwrap_or("");
+        args.push(expand(&unquote(raw), variables));
+    }
+    let line = node.start_position().row as u32 + 1;
+    let text = node.utf8_text(source).unwrap_or("");
+
+    // Wrappers run the real command: `exec flock ...`, `nice pg_dump ...`.
+    let mut name = name;
+    while matches!(
+        name.as_str(),
+        "exec" | "nice" | "nohup" | "sudo" | "time" | "caffeinate"
+    ) && let Some(position) = args.iter().position(|a| !a.starts_with('-'))
+    {
+        name = args[position].clone();
+        args.drain(..=position);
+    }
+    ShellCommand {
+        line,
+        name: name.rsplit('/').next().unwrap_or(&name).to_string(),
+        args,
+        on_failure: failure_branch(node, source),
+        excerpt: redact::excerpt(text.lines().next().unwrap_or("")),
+    }
+}
+
+/// The code that runs when `node` fails: the body of `if ! node; then ...` or the right side
+/// of `node || ...`.
+fn failure_branch(node: Node, source: &[u8]) -> Option<String> {
+    let mut child = node;
+    let mut negated = false;
+    while let Some(parent) = child.parent() {
+        match parent.kind() {
+            "negated_command" => negated = !negated,
+            "pipeline" | "redirected_statement" | "command_substitution" => {}
+            "list" => {
+                let mut cursor = parent.walk();
+                let children: Vec<Node> = parent.children(&mut cursor).collect();
+                let position = children.iter().position(|c| c.id() == child.id())?;
+                let operator = children.get(position + 1)?;
+                if operator.kind() == "||" {
+                    return children
+                        .get(position + 2)?
+                        .utf8_text(source)
+                        .ok()
+                        .map(str::to_string);
+                }
+                return None;
+            }
+            "if_statement" | "elif_clause" | "while_statement" => {
+                if !negated {
+                    return None;
+                }
+                let text = parent.utf8_text(source).ok()?;
+                let offset = child.end_byte().saturating_sub(parent.start_byte());
+                let after = text.get(offset..)?;
+                let body = after.split_once("then").map_or(after, |(_, body)| body);
+                let body = body.split("\nelse").next().unwrap_or(body);
+                return Some(body.to_string());
+            }
+            _ => return None,
+        }
+        child = parent;
+    }
+    None
+}
+
+fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
+    let args = &command.args;
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let value_after = |flags: &[&str]| -> Option<String> {
+        args.iter().enumerate().find_map(|(i, a)| {
+            if flags.contains(&a.as_str()) {
+                return args.get(i + 1).cloned();
+            }
+            flags.iter().find_map(|f| {
+                a.strip_prefix(&format!("{f}="))
+                    .or_else(|| {
+                        // `-Fc`, `-p5432`: short flags glued to their value.
+                        (f.len() == 2 && !f.starts_with("--"))
+                            .then(|| a.strip_prefix(f))
+                            .flatten()
+                    })
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            })
+        })
+    };
+
+    match command.name.as_str() {
+        "set" => {
+            for (i, arg) in args.iter().enumerate() {
+                let flags = arg.strip_prefix('-').unwrap_or("");
+                if !arg.starts_with("--") && flags.contains('e') {
+                    facts.set_e = true;
+                }
+                if arg == "-o" && args.get(i + 1).map(String::as_str) == Some("errexit") {
+                    facts.set_e = true;
+                }
+                if (arg == "-o" && args.get(i + 1).map(String::as_str) == Some("noclobber"))
+                    || (!arg.starts_with("--") && flags.contains('C'))
+                {
+                    facts.lock.get_or_insert((Lock::Noclobber, command.line));
+                }
+            }
+        }
+        "curl" | "wget" => {
+            let Some(url) = args.iter().find(|a| a.contains("://")).cloned() else {
+                return;
+            };
+            let (host, port) = host_port(&url);
+            let max_time =
+                value_after(&["--max-time", "-m", "--timeout", "-T"]).and_then(|v| v.parse().ok());
+            let channel = alert_channel(&host);
+            if let Some(channel) = channel {
+                facts.alerts.push(AlertUse {
+                    line: command.line,
+                    channel: channel.to_string(),
+                    host: Some(host.clone()),
+                    excerpt: command.excerpt.clone(),
+                });
+            }
+            facts.urls.push(UrlUse {
+                line: command.line,
+                url: redact::redact_text(&url),
+                host,
+                port,
+                max_time,
+                on_failure: command.on_failure.clone(),
+            });
+        }
+        "mail" | "mailx" | "sendmail" | "osascript" | "terminal-notifier" => {
+            facts.alerts.push(AlertUse {
+                line: command.line,
+                channel: if command.name == "osascript" || command.name == "terminal-notifier" {
+                    "notification".to_string()
+                } else {
+                    "email".to_string()
+                },
+                host: None,
+                excerpt: command.excerpt.clone(),
+            });
+        }
+        "pg_isready" => {
+            let port = value_after(&["-p", "--port"]).and_then(|p| p.parse().ok());
+            facts
+                .pg_checks
+                .push((command.line, port, command.on_failure.clone()));
+        }
+        "pgrep" | "pidof" => {
+            if let Some(pattern) = args.iter().rev().find(|a| !a.starts_with('-')) {
+                facts.process_checks.push((
+                    command.line,
+                    pattern.clone(),
+                    command.on_failure.clone(),
+                ));
+            }
+        }
+        "launchctl" => match args.first().map(String::as_str) {
+            Some("list" | "print") => facts.process_checks.push((
+                command.line,
+                args.get(1).cloned().unwrap_or_default(),
+                command.on_failure.clone(),
+            )),
+            Some("kickstart" | "load" | "bootstrap" | "start" | "bootout" | "enable") => {
+                facts.restarts.push((command.line, command.excerpt.clone()));
+            }
+            _ => {}
+        },
+        "brew" if args.first().map(String::as_str) == Some("services") => {
+            if matches!(
+                args.get(1).map(String::as_str),
+                Some("restart" | "start" | "run")
+            ) {
+                facts.restarts.push((command.line, command.excerpt.clone()));
+            }
+        }
+        "flock" | "lockf" | "shlock" => {
+            let file = args
+                .iter()
+                .find(|a| !a.starts_with('-'))
+                .cloned()
+                .unwrap_or_default();
+            facts.lock.get_or_insert((Lock::Flock(file), command.line));
+        }
+        "mkdir"
+            if args
+                .iter()
+                .any(|a| a.ends_with(".lock") || a.ends_with(".lck")) =>
+        {
+            let file = args
+                .iter()
+                .find(|a| !a.starts_with('-'))
+                .cloned()
+                .unwrap_or_default();
+            facts
+                .lock
+                .get_or_insert((Lock::LockFile(file), command.line));
+        }
+        "pg_dump" | "pg_dumpall" => {
+            let format = value_after(&["-F", "--format"]).map(|f| {
+                match f.chars().next().unwrap_or('p') {
+                    'c' => "custom",
+                    'd' => "directory",
+                    't' => "tar",
+                    _ => "plain",
+                }
+                .to_string()
+            });
+            let backup = backup_of(facts, command.line);
+            backup.dump_format = Some(format.unwrap_or_else(|| "plain".to_string()));
+            facts.pg_dump_line.get_or_insert(command.line);
+        }
+        "tar" => {
+            let Some(mode) = args.first() else { return };
+            let creates = (mode.starts_with('-') && !mode.starts_with("--") && mode.contains('c'))
+                || (!mode.starts_with('-') && mode.contains('c'))
+                || has("--create");
+            if !creates {
+                return;
+            }
+            let mut archives = Vec::new();
+            let mut skip_next = false;
+            for arg in args {
+                if skip_next {
+                    skip_next = false;
+                    continue;
+                }
+                if arg.starts_with('-') {
+                    skip_next = (arg.ends_with('f') && !arg.starts_with("--")) || arg == "--file";
+                    continue;
+                }
+                archives.push(arg.clone());
+            }
+            backup_of(facts, command.line).archives.extend(archives);
+        }
+        "rclone" | "rsync" | "aws" | "gsutil" | "b2" | "restic" | "borg" => {
+            let mode = args
+                .iter()
+                .find(|a| !a.starts_with('-'))
+                .cloned()
+                .unwrap_or_default();
+            // The destination is the last positional word naming a remote (`name:path`);
+            // flag values such as `--transfers 2` never contain a colon.
+            let remote = args
+                .iter()
+                .skip(1)
+                .rfind(|a| !a.starts_with('-') && a.contains(':') && !a.contains("://"))
+                .cloned()
+                .unwrap_or_default();
+            let is_copy = matches!(mode.as_str(), "copy" | "sync" | "move" | "cp" | "backup")
+                || command.name == "rsync";
+            if is_copy && remote.contains(':') {
+                backup_of(facts, command.line).offsite = Some(OffsiteCopy {
+                    tool: command.name.clone(),
+                    mode: if command.name == "rsync" {
+                        "copy".to_string()
+                    } else {
+                        mode
+                    },
+                    remote,
+                });
+            }
+        }
+        "find" => {
+            let deletes = has("-delete") || (has("-exec") && args.iter().any(|a| a == "rm"));
+            if let Some(days) = value_after(&["-mtime", "-mmin"])
+                && deletes
+            {
+                let minutes = args.iter().any(|a| a == "-mmin");
+                if let Ok(number) = days.trim_start_matches('+').parse::<u32>() {
+                    let days = if minutes {
+                        number.div_ceil(1440)
+                    } else {
+                        number
+                    };
+                    let backup = backup_of(facts, command.line);
+                    backup.retention_days =
+                        Some(backup.retention_days.map_or(days, |d| d.max(days)));
+                }
+            }
+        }
+        "date" => {
+            if let Some(format) = args.iter().find_map(|a| a.strip_prefix('+'))
+                && !format.contains(' ')
+                && facts.date_stamp.is_none()
+            {
+                facts.date_stamp = Some(format.to_string());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn backup_of(facts: &mut ScriptFacts, line: u32) -> &mut BackupJob {
+    &mut facts
+        .backup
+        .get_or_insert_with(|| {
+            (
+                BackupJob {
+                    dump_format: None,
+                    archives: Vec::new(),
+                    offsite: None,
+                    retention_days: None,
+                    checks_errors: false,
+                },
+                line,
+            )
+        })
+        .0
+}
+
+/// The alert channel an HTTP host stands for, if it is a known messaging API.
+pub fn alert_channel(host: &str) -> Option<&'static str> {
+    if host.contains("telegram.org") {
+        Some("telegram")
+    } else if host.contains("slack.com") {
+        Some("slack")
+    } else if host.contains("discord.com") {
+        Some("discord")
+    } else if host.contains("ntfy") || host.contains("pushover") {
+        Some("push")
+    } else if host.contains("twilio.com") {
+        Some("sms")
+    } else {
+        None
+    }
+}
+
+/// Host and explicit port of a URL.
+pub fn host_port(url: &str) -> (String, Option<u16>) {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    match authority.rsplit_once(':') {
+        Some((host, port))
+            if !host.is_empty() && !host.ends_with(']') || authority.contains(']') =>
+        {
+            (host.to_ascii_lowercase(), port.parse().ok())
+        }
+        _ => (authority.to_ascii_lowercase(), None),
+    }
+}
+
+/// The strftime format of `$(date +FORMAT)` in `text`, if any.
+fn date_format(text: &str) -> Option<String> {
+    let start = text
+        .find("date +")
+        .or_else(|| text.find("date '+"))
+        .or_else(|| text.find("date \"+"))?;
+    let rest = &text[start + 5..];
+    let rest = rest.trim_start_matches(['\'', '"', '+']);
+    let end = rest.find(['\'', '"', ')', ' ']).unwrap_or(rest.len());
+    Some(rest[..end].to_string()).filter(|f| f.contains('%'))
+}
+
+fn unquote(text: &str) -> String {
+    text.chars().filter(|c| *c != '"' && *c != '\'').collect()
+}
+
+/// Expands `$NAME` and `${NAME}` for plain variables the script assigns.
+fn expand(text: &str, variables: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('$') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}').unwrap_or(inner.len());
+            (&inner[..end], end + 2)
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match variables.get(name) {
+            Some(value) if !name.is_empty() => out.push_str(value),
+            _ => out.push_str(&rest[start..(start + 1 + consumed).min(rest.len())]),
+        }
+        rest = &rest[(start + 1 + consumed).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MONITOR: &str = r#"#!/bin/bash
+TOKEN_URL="https://api.telegram.org/bot${BOT_TOKEN}/sendMessage"
+alert() { curl -s --max-time 10 -X POST "$TOKEN_URL" -d text="$1"; }
+if ! curl -sf --max-time 5 http://127.0.0.1:9001/health; then
+    launchctl kickstart -k gui/501/org.example.app
+    alert "app down"
+fi
+if ! pg_isready -h localhost -p 6543 -q; then
+    alert "db down"
+fi
+pgrep -f cloudflared > /dev/null || launchctl load -w ~/Library/LaunchAgents/t.plist
+"#;
+
+    #[test]
+    fn monitor_probes_actions_and_alerts() {
+        let facts = analyse(MONITOR);
+        let probe = facts.urls.iter().find(|u| u.host == "127.0.0.1").unwrap();
+        assert_eq!(probe.port, Some(9001));
+        assert_eq!(probe.max_time, Some(5.0));
+        assert!(probe.on_failure.as_deref().unwrap().contains("kickstart"));
+        assert_eq!(facts.pg_checks[0].1, Some(6543));
+        assert!(
+            !facts.pg_checks[0]
+                .2
+                .as_deref()
+                .unwrap()
+                .contains("kickstart")
+        );
+        assert_eq!(facts.process_checks[0].1, "cloudflared");
+        assert!(
+            facts.process_checks[0]
+                .2
+                .as_deref()
+                .unwrap()
+                .contains("launchctl load")
+        );
+        assert_eq!(facts.restarts.len(), 2);
+        assert_eq!(facts.alerts[0].channel, "telegram");
+        assert!(facts.urls.iter().all(|u| !u.url.contains("BOT_TOKEN}")));
+    }
+
+    #[test]
+    fn backup_script() {
+        let facts = analyse(
+            "#!/bin/sh\nset -euo pipefail\nDIR=\"$HOME/backups\"\nDATE=$(date +%Y-%m-%d)\n\
+             pg_dump -Fc db > \"$DIR/db-$DATE.dump\"\ntar -czf \"$DIR/c.tgz\" ~/etc /x/y\n\
+             rclone sync \"$DIR\" remote:bk --log-level NOTICE\nfind \"$DIR\" -name '*.dump' -mtime +14 -delete\n",
+        );
+        let (backup, line) = facts.backup.clone().unwrap();
+        assert_eq!(line, 5);
+        assert_eq!(backup.dump_format.as_deref(), Some("custom"));
+        assert_eq!(
+            backup.archives,
+            vec!["~/etc".to_string(), "/x/y".to_string()]
+        );
+        let offsite = backup.offsite.unwrap();
+        assert_eq!(
+            (offsite.mode.as_str(), offsite.remote.as_str()),
+            ("sync", "remote:bk")
+        );
+        assert_eq!(backup.retention_days, Some(14));
+        assert!(backup.checks_errors);
+        assert_eq!(facts.date_stamp.as_deref(), Some("%Y-%m-%d"));
+        assert!(facts.lock.is_none());
+    }
+
+    #[test]
+    fn locks_and_missing_error_checks() {
+        let facts = analyse("set -C\npg_dump db > /tmp/x\n");
+        assert!(matches!(facts.lock, Some((Lock::Noclobber, 1))));
+        assert!(!facts.backup.unwrap().0.checks_errors);
+        let facts = analyse("exec flock -n /tmp/job.lock ./run.sh\n");
+        assert!(matches!(facts.lock, Some((Lock::Flock(ref f), 1)) if f == "/tmp/job.lock"));
+    }
+
+    #[test]
+    fn host_and_port() {
+        assert_eq!(
+            host_port("http://localhost:8765/health"),
+            ("localhost".into(), Some(8765))
+        );
+        assert_eq!(
+            host_port("https://Api.Example.com/v1"),
+            ("api.example.com".into(), None)
+        );
+        assert_eq!(
+            host_port("postgres://u:p@db:5432/x"),
+            ("db".into(), Some(5432))
+        );
+    }
+}
