@@ -1,0 +1,798 @@
+//! The report's content as a list of blocks, built once from a twin and its results and
+//! rendered twice (Markdown and HTML), so both files say the same thing in the same order.
+//!
+//! Order: title and summary, endpoints, machine-loss RTO and RPO, the SPOF ranking, one
+//! five-field block per scenario family (the seed's SCENARIO, CURRENT BEHAVIOR, RECOVERY
+//! TIME, RISK LEVEL, RECOMMENDATION), static findings, the restore runbook, assumptions and
+//! sensitivity, run metadata. Inline text may hold `code` and **bold** spans; nothing else.
+
+use std::cmp::Ordering;
+
+use drtwin_model::{RiskLevel, Tier, Twin};
+use drtwin_sim::{
+    EndpointResult, Family, Mechanism, Recommendation, Results, ScenarioResult, SpofEntry,
+};
+
+use crate::charts::{ChartKind, PlannedChart};
+use crate::runbook;
+use crate::text::{
+    cite_code, cite_plain, measure, measure_ci, minutes, minutes_ci, name_of, percent, plain,
+    seconds, seconds_ci,
+};
+
+/// One piece of the report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Heading(u8, String),
+    Paragraph(String),
+    List(Vec<String>),
+    Ordered(Vec<String>),
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+    /// A scenario in the seed's five fields; values are plain text (no inline markup).
+    Fields {
+        risk: Option<RiskLevel>,
+        fields: Vec<(&'static str, String)>,
+    },
+    /// A chart by its SVG path relative to the report.
+    Chart {
+        path: String,
+        caption: String,
+    },
+}
+
+/// Builds the whole report.
+pub fn build(twin: &Twin, results: &Results, charts: &[PlannedChart]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let chart = |kind: &ChartKind| {
+        charts
+            .iter()
+            .find(|chart| &chart.kind == kind)
+            .map(|chart| Block::Chart {
+                path: chart.svg_path(),
+                caption: chart.title.clone(),
+            })
+    };
+
+    // Title and the owner's summary.
+    blocks.push(Block::Heading(
+        1,
+        format!("Disaster-recovery plan for {}", results.host),
+    ));
+    blocks.push(Block::Paragraph(summary(twin, results)));
+
+    // Endpoints.
+    blocks.push(Block::Heading(
+        2,
+        "Endpoints: how often each is down".into(),
+    ));
+    blocks.push(Block::Paragraph(format!(
+        "Each figure is the mean over {} simulated years, with its 95% confidence interval.",
+        results.trials
+    )));
+    blocks.push(endpoint_table(twin, results));
+    blocks.extend(chart(&ChartKind::DowntimeByCause));
+
+    // Machine loss.
+    blocks.push(Block::Heading(
+        2,
+        "If the machine is lost: RTO and RPO".into(),
+    ));
+    blocks.extend(machine_loss(results));
+
+    // SPOF ranking.
+    blocks.push(Block::Heading(2, "Single points of failure".into()));
+    blocks.extend(spof_section(twin, results));
+    blocks.extend(chart(&ChartKind::Spof));
+    blocks.extend(chart(&ChartKind::Dependency));
+
+    // The ten families.
+    blocks.push(Block::Heading(2, "Scenarios".into()));
+    blocks.push(Block::Paragraph(format!(
+        "Each family shows its most severe scenario in five fields; other scenarios of the \
+         family follow in a table. Recovery times come from {} trials per scenario.",
+        results.scenario_trials
+    )));
+    blocks.extend(chart(&ChartKind::RecoveryOverview));
+    for (number, family) in Family::ALL.iter().enumerate() {
+        blocks.push(Block::Heading(
+            3,
+            format!("{}. {}", number + 1, family.title()),
+        ));
+        blocks.extend(family_section(twin, results, *family));
+        blocks.extend(chart(&ChartKind::RecoveryFamily(*family)));
+        if *family == Family::TimeBased {
+            blocks.extend(schedule_section(twin, results));
+            blocks.extend(chart(&ChartKind::Schedule(None)));
+            for index in 0..results.schedule.dst_days.len() {
+                blocks.extend(chart(&ChartKind::Schedule(Some(index))));
+            }
+        }
+    }
+
+    // Static findings.
+    blocks.push(Block::Heading(2, "Static findings".into()));
+    blocks.extend(findings(twin));
+
+    // Runbook.
+    blocks.push(Block::Heading(
+        2,
+        "Restore runbook: the machine is gone".into(),
+    ));
+    blocks.extend(runbook::build(twin, results));
+
+    // Assumptions and sensitivity.
+    blocks.push(Block::Heading(2, "Assumptions".into()));
+    blocks.extend(assumptions(results));
+    blocks.extend(chart(&ChartKind::Sensitivity));
+
+    // Metadata.
+    blocks.push(Block::Heading(2, "Run metadata".into()));
+    blocks.extend(metadata(twin, results));
+    blocks
+}
+
+/// Scenarios most severe first: risk level, then expected production downtime, then the
+/// slow tail of recovery, then id for a stable order.
+pub fn by_severity(a: &&ScenarioResult, b: &&ScenarioResult) -> Ordering {
+    b.risk
+        .cmp(&a.risk)
+        .then_with(|| {
+            b.yearly_production_minutes
+                .value
+                .partial_cmp(&a.yearly_production_minutes.value)
+                .unwrap_or(Ordering::Equal)
+        })
+        .then_with(|| {
+            b.recovery_time
+                .p90
+                .value
+                .partial_cmp(&a.recovery_time.p90.value)
+                .unwrap_or(Ordering::Equal)
+        })
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// The scenarios of one family, most severe first.
+pub fn family_scenarios(results: &Results, family: Family) -> Vec<&ScenarioResult> {
+    let mut scenarios: Vec<&ScenarioResult> = results
+        .scenarios
+        .iter()
+        .filter(|scenario| scenario.family == family)
+        .collect();
+    scenarios.sort_by(by_severity);
+    scenarios
+}
+
+fn production_endpoints(results: &Results) -> Vec<&EndpointResult> {
+    results
+        .endpoints
+        .iter()
+        .filter(|endpoint| endpoint.tier == Tier::Production)
+        .collect()
+}
+
+fn summary(twin: &Twin, results: &Results) -> String {
+    let mut sentences = vec![format!(
+        "drtwin read the configuration of **{}** and simulated {} years of its operation, plus \
+         {} runs of each failure scenario, without touching the machine.",
+        results.host, results.trials, results.scenario_trials
+    )];
+
+    let production = production_endpoints(results);
+    let worst_endpoint = production.iter().copied().max_by(|a, b| {
+        a.downtime_minutes_per_year
+            .value
+            .partial_cmp(&b.downtime_minutes_per_year.value)
+            .unwrap_or(Ordering::Equal)
+    });
+    if let Some(endpoint) = worst_endpoint {
+        sentences.push(format!(
+            "The most exposed production endpoint, {}, is expected to be up {} of the year: \
+             about {} of downtime a year.",
+            endpoint.name,
+            percent(endpoint.availability.value),
+            minutes(endpoint.downtime_minutes_per_year.value)
+        ));
+    }
+
+    if let Some(top) = ranked_spof(twin, results).first() {
+        let what = if top.cut_order == Some(1) {
+            "alone takes"
+        } else {
+            "can take"
+        };
+        sentences.push(format!(
+            "The biggest single risk is {}, which {what} {} down and costs about {} a year.",
+            name_of(twin, &top.component),
+            name_of(twin, &top.endpoint),
+            minutes(top.downtime_minutes_per_year.value)
+        ));
+    }
+
+    if let Some(loss) = family_scenarios(results, Family::MachineLoss).first() {
+        let mut sentence = format!(
+            "If the machine itself is lost, getting back takes about {} (one time in ten more \
+             than {})",
+            seconds(loss.recovery_time.p50.value),
+            seconds(loss.recovery_time.p90.value)
+        );
+        if let Some(window) = &loss.data_loss_window {
+            sentence.push_str(&format!(
+                " and up to about {} of recent data would be lost",
+                seconds(window.p50.value)
+            ));
+        }
+        sentence.push('.');
+        sentences.push(sentence);
+    }
+
+    let mut counts = [0usize; 4];
+    for family in Family::ALL {
+        if let Some(worst) = family_scenarios(results, family).first() {
+            counts[worst.risk as usize] += 1;
+        }
+    }
+    sentences.push(format!(
+        "Of the ten failure families, {} rate CRITICAL, {} HIGH, {} MEDIUM and {} LOW.",
+        counts[3], counts[2], counts[1], counts[0]
+    ));
+
+    let mut all: Vec<&ScenarioResult> = results.scenarios.iter().collect();
+    all.sort_by(by_severity);
+    if let Some(first) = all
+        .iter()
+        .find_map(|scenario| scenario.recommendations.first())
+    {
+        sentences.push(format!(
+            "The first thing to fix: {}{}",
+            first.text,
+            effect_suffix(first)
+        ));
+    }
+    sentences.join(" ")
+}
+
+fn effect_suffix(recommendation: &Recommendation) -> String {
+    match &recommendation.effect_minutes_per_year {
+        Some(effect) if effect.value <= 0.0 => format!(
+            " (measured: saves {} of production downtime a year, 95% CI {}–{})",
+            minutes(-effect.value),
+            minutes(-effect.high.min(0.0)),
+            minutes(-effect.low)
+        ),
+        Some(effect) => format!(
+            " (measured: adds {} of production downtime a year, 95% CI {}–{})",
+            minutes(effect.value),
+            minutes(effect.low.max(0.0)),
+            minutes(effect.high)
+        ),
+        None => String::new(),
+    }
+}
+
+fn endpoint_table(twin: &Twin, results: &Results) -> Block {
+    let header = [
+        "Endpoint",
+        "Tier",
+        "Availability",
+        "Expected downtime / year",
+        "Outages / year",
+    ];
+    let mut rows = Vec::new();
+    for endpoint in &results.endpoints {
+        let worst = endpoint
+            .worst_scenario
+            .as_ref()
+            .map(|id| {
+                results
+                    .scenarios
+                    .iter()
+                    .find(|scenario| &scenario.id == id)
+                    .map(|scenario| scenario.title.clone())
+                    .unwrap_or_else(|| format!("`{id}`"))
+            })
+            .unwrap_or_else(|| "–".into());
+        let name = if twin.component(&endpoint.id).is_some() {
+            endpoint.name.clone()
+        } else {
+            format!("{} (not in this twin)", endpoint.name)
+        };
+        rows.push(vec![
+            name,
+            format!("{:?}", endpoint.tier).to_lowercase(),
+            percent(endpoint.availability.value),
+            minutes_ci(&endpoint.downtime_minutes_per_year),
+            measure_ci(&endpoint.outages_per_year, 1),
+            worst,
+        ]);
+    }
+    let mut header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+    header.push("Worst scenario".into());
+    Block::Table { header, rows }
+}
+
+fn machine_loss(results: &Results) -> Vec<Block> {
+    let scenarios = family_scenarios(results, Family::MachineLoss);
+    let Some(loss) = scenarios.first() else {
+        return vec![Block::Paragraph(
+            "These results hold no machine-loss scenario, so there is no RTO or RPO to report."
+                .into(),
+        )];
+    };
+    let recovery = &loss.recovery_time;
+    let mut rows = vec![
+        vec!["RTO, typical (p50)".into(), seconds_ci(&recovery.p50)],
+        vec!["RTO, bad case (p90)".into(), seconds_ci(&recovery.p90)],
+        vec!["RTO, worst case (p99)".into(), seconds_ci(&recovery.p99)],
+    ];
+    match &loss.data_loss_window {
+        Some(window) => {
+            rows.push(vec!["RPO, typical (p50)".into(), seconds_ci(&window.p50)]);
+            rows.push(vec!["RPO, bad case (p90)".into(), seconds_ci(&window.p90)]);
+            rows.push(vec![
+                "RPO, worst case (p99)".into(),
+                seconds_ci(&window.p99),
+            ]);
+        }
+        None => rows.push(vec!["RPO".into(), "not estimated by this run".into()]),
+    }
+    vec![
+        Block::Paragraph(format!(
+            "RTO is how long until the endpoints are back after the machine is gone (stolen, \
+             dead, flooded); RPO is how much recent data is lost, the age of the newest \
+             off-site copy at that moment. From scenario: {}.",
+            loss.title
+        )),
+        Block::Table {
+            header: vec!["Measure".into(), "Estimate".into()],
+            rows,
+        },
+    ]
+}
+
+/// SPOF entries about components the twin has, largest downtime contribution first.
+pub fn ranked_spof<'a>(twin: &Twin, results: &'a Results) -> Vec<&'a SpofEntry> {
+    let mut entries: Vec<&SpofEntry> = results
+        .spof
+        .iter()
+        .filter(|entry| twin.component(&entry.component).is_some())
+        .collect();
+    entries.sort_by(|a, b| {
+        b.downtime_minutes_per_year
+            .value
+            .partial_cmp(&a.downtime_minutes_per_year.value)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| a.component.cmp(&b.component))
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
+    });
+    entries
+}
+
+fn spof_section(twin: &Twin, results: &Results) -> Vec<Block> {
+    let entries = ranked_spof(twin, results);
+    let mut blocks = vec![Block::Paragraph(
+        "A component with cut order 1 takes the endpoint down on its own; order 2 does so \
+         together with one other component. The chain shows why: each arrow is a hard \
+         requirement found in the configuration, from the endpoint a user reaches down to the \
+         component. Birnbaum (B) is how much the endpoint's unavailability rises when the \
+         component is certainly down rather than never down; Fussell–Vesely (FV) the share of \
+         downtime the component is involved in; RAW how many times worse things get while it \
+         is down; RRW how many times better if it never failed (∞: the endpoint would never be \
+         down). The table is ranked by downtime contribution: expected minutes a year of \
+         endpoint downtime that start with a failure of the component."
+            .into(),
+    )];
+    if entries.is_empty() {
+        blocks.push(Block::Paragraph("These results rank no component.".into()));
+        return blocks;
+    }
+    let header = [
+        "#",
+        "Component",
+        "Endpoint",
+        "Cut order",
+        "Birnbaum",
+        "FV",
+        "RAW",
+        "RRW",
+        "Downtime / year (95% CI)",
+        "Chain",
+    ];
+    let rows = entries
+        .iter()
+        .enumerate()
+        .map(|(rank, entry)| {
+            let chain: Vec<&str> = entry
+                .chain
+                .iter()
+                .filter(|id| twin.component(id).is_some())
+                .map(|id| name_of(twin, id))
+                .collect();
+            vec![
+                (rank + 1).to_string(),
+                name_of(twin, &entry.component).to_string(),
+                name_of(twin, &entry.endpoint).to_string(),
+                entry
+                    .cut_order
+                    .map(|order| order.to_string())
+                    .unwrap_or_else(|| "> 2".into()),
+                measure(entry.birnbaum.value, 3),
+                measure(entry.fussell_vesely.value, 3),
+                measure(entry.risk_achievement_worth.value, 1),
+                measure(entry.risk_reduction_worth.value, 2),
+                minutes_ci(&entry.downtime_minutes_per_year),
+                if chain.is_empty() {
+                    "–".into()
+                } else {
+                    chain.join(" → ")
+                },
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        header: header.iter().map(|s| s.to_string()).collect(),
+        rows,
+    });
+    let skipped = results.spof.len() - entries.len();
+    if skipped > 0 {
+        blocks.push(Block::Paragraph(format!(
+            "{skipped} ranking entries name components this twin does not have and are left \
+             out (the results may belong to another scan)."
+        )));
+    }
+    blocks
+}
+
+fn family_section(twin: &Twin, results: &Results, family: Family) -> Vec<Block> {
+    let scenarios = family_scenarios(results, family);
+    let Some(worst) = scenarios.first() else {
+        return vec![Block::Fields {
+            risk: None,
+            fields: vec![
+                (
+                    "SCENARIO",
+                    format!(
+                        "{}: no scenario of this family was simulated",
+                        family.title()
+                    ),
+                ),
+                (
+                    "CURRENT BEHAVIOR",
+                    "The twin gave the simulator nothing to inject for this family, so its \
+                     behaviour is unknown, not safe."
+                        .into(),
+                ),
+                ("RECOVERY TIME", "not estimated (0 trials)".into()),
+                ("RISK LEVEL", "NOT ASSESSED".into()),
+                (
+                    "RECOMMENDATION",
+                    "Check that the scan found the components this family needs.".into(),
+                ),
+            ],
+        }];
+    };
+
+    let mut blocks = vec![fields(twin, worst)];
+    if scenarios.len() > 1 {
+        let rows = scenarios[1..]
+            .iter()
+            .map(|scenario| {
+                vec![
+                    scenario.title.clone(),
+                    scenario.risk.as_str().into(),
+                    seconds(scenario.recovery_time.p50.value),
+                    seconds(scenario.recovery_time.p90.value),
+                    minutes_ci(&scenario.yearly_production_minutes),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Paragraph("Other scenarios of this family:".into()));
+        blocks.push(Block::Table {
+            header: [
+                "Scenario",
+                "Risk",
+                "p50",
+                "p90",
+                "Production downtime / year",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            rows,
+        });
+    }
+    blocks
+}
+
+/// The five fields of one scenario.
+fn fields(twin: &Twin, scenario: &ScenarioResult) -> Block {
+    // CURRENT BEHAVIOR: each statement with its citations; injected components by name.
+    let mut behavior: Vec<String> = scenario
+        .behavior
+        .iter()
+        .map(|statement| {
+            let text = plain(statement.text.trim().trim_end_matches('.'));
+            let cites: Vec<String> = statement.evidence.iter().map(cite_plain).collect();
+            if cites.is_empty() {
+                format!("{text}.")
+            } else {
+                format!("{text} ({}).", cites.join(", "))
+            }
+        })
+        .collect();
+    if behavior.is_empty() {
+        let injected: Vec<&str> = scenario
+            .injected
+            .iter()
+            .filter(|id| twin.component(id).is_some())
+            .map(|id| name_of(twin, id))
+            .collect();
+        behavior.push(format!("{} ({}).", injected.join(", "), scenario.mode));
+    }
+    let mechanisms: Vec<String> = scenario
+        .recovered_by
+        .iter()
+        .filter(|(_, share)| *share > 0.0)
+        .map(|(mechanism, share)| format!("{} {:.0}%", mechanism_name(*mechanism), share * 100.0))
+        .collect();
+    if !mechanisms.is_empty() {
+        behavior.push(format!("Recovered by: {}.", mechanisms.join(", ")));
+    }
+
+    // RECOVERY TIME: the three quantiles with intervals, and the data at risk.
+    let recovery = &scenario.recovery_time;
+    let mut recovery_text = format!(
+        "p50 {}, p90 {}, p99 {}",
+        seconds_ci(&recovery.p50),
+        seconds_ci(&recovery.p90),
+        seconds_ci(&recovery.p99)
+    );
+    if let Some(window) = &scenario.data_loss_window {
+        recovery_text.push_str(&format!(
+            "; data lost: p50 {}, p90 {}",
+            seconds(window.p50.value),
+            seconds(window.p90.value)
+        ));
+    }
+
+    let risk_text = format!(
+        "{} (about {} of production downtime a year, 95% CI {}–{}; {} occurrences a year)",
+        scenario.risk.as_str(),
+        minutes(scenario.yearly_production_minutes.value),
+        minutes(scenario.yearly_production_minutes.low),
+        minutes(scenario.yearly_production_minutes.high),
+        measure(scenario.occurrences_per_year, 2)
+    );
+
+    let recommendation = if scenario.recommendations.is_empty() {
+        "No change recommended.".to_string()
+    } else {
+        scenario
+            .recommendations
+            .iter()
+            .enumerate()
+            .map(|(index, recommendation)| {
+                let text = plain(recommendation.text.trim());
+                let prefix = if scenario.recommendations.len() > 1 {
+                    format!("{}) ", index + 1)
+                } else {
+                    String::new()
+                };
+                format!("{prefix}{text}{}", effect_suffix(recommendation))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+
+    Block::Fields {
+        risk: Some(scenario.risk),
+        fields: vec![
+            ("SCENARIO", plain(&scenario.title)),
+            ("CURRENT BEHAVIOR", behavior.join(" ")),
+            ("RECOVERY TIME", recovery_text),
+            ("RISK LEVEL", risk_text),
+            ("RECOMMENDATION", recommendation),
+        ],
+    }
+}
+
+fn mechanism_name(mechanism: Mechanism) -> &'static str {
+    match mechanism {
+        Mechanism::Supervisor => "supervisor restart",
+        Mechanism::Monitor => "monitor restart",
+        Mechanism::Human => "a person",
+        Mechanism::SelfHealed => "healed by itself",
+        Mechanism::Restore => "restore from backup",
+        Mechanism::NoOutage => "no outage",
+    }
+}
+
+fn schedule_section(twin: &Twin, results: &Results) -> Vec<Block> {
+    let schedule = &results.schedule;
+    if schedule.normal_day.runs.is_empty() {
+        return Vec::new();
+    }
+    let mut items = Vec::new();
+    for day in std::iter::once(&schedule.normal_day).chain(&schedule.dst_days) {
+        for (first, second) in &day.overlaps {
+            items.push(format!(
+                "{} ({}): {} and {} can run at the same time.",
+                day.label,
+                day.date,
+                name_of(twin, first),
+                name_of(twin, second)
+            ));
+        }
+    }
+    let mut blocks = vec![Block::Paragraph(format!(
+        "The schedule of every job on a normal day ({}) and on the daylight-saving change days, \
+         in the host's time zone `{}`.",
+        schedule.normal_day.date, results.time_zone
+    ))];
+    if !items.is_empty() {
+        blocks.push(Block::List(items));
+    }
+    blocks
+}
+
+fn findings(twin: &Twin) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    if twin.findings.is_empty() {
+        blocks.push(Block::Paragraph(
+            "The scan found nothing wrong on its own.".into(),
+        ));
+    } else {
+        let mut findings: Vec<_> = twin.findings.iter().collect();
+        findings.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));
+        blocks.push(Block::List(
+            findings
+                .iter()
+                .map(|finding| {
+                    let cites: Vec<String> = finding.evidence.iter().map(cite_code).collect();
+                    let component = finding
+                        .component
+                        .as_deref()
+                        .filter(|id| twin.component(id).is_some())
+                        .map(|id| format!(" Component: {}.", name_of(twin, id)))
+                        .unwrap_or_default();
+                    format!(
+                        "**{}** `{}`: {}. {}{} Evidence: {}.",
+                        finding.level.as_str(),
+                        finding.code,
+                        finding.title.trim_end_matches('.'),
+                        finding.detail.trim(),
+                        component,
+                        if cites.is_empty() {
+                            "none recorded".into()
+                        } else {
+                            cites.join(", ")
+                        }
+                    )
+                })
+                .collect(),
+        ));
+    }
+    if !twin.skipped.is_empty() {
+        blocks.push(Block::Paragraph("Files the scan could not use:".into()));
+        blocks.push(Block::List(
+            twin.skipped
+                .iter()
+                .map(|skip| format!("`{}`: {}", skip.path, skip.reason))
+                .collect(),
+        ));
+    }
+    if !twin.unlinked.is_empty() {
+        blocks.push(Block::Paragraph(
+            "Facts found but not linked to anything:".into(),
+        ));
+        blocks.push(Block::List(twin.unlinked.clone()));
+    }
+    blocks
+}
+
+fn assumptions(results: &Results) -> Vec<Block> {
+    let mut blocks = vec![Block::Paragraph(
+        "Failure rates and repair times are assumptions, not measurements of this machine. \
+         Each has a public source; override any of them in an assumptions file."
+            .into(),
+    )];
+    blocks.push(Block::Table {
+        header: ["Assumption", "Value", "Source", "Overridden"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows: results
+            .assumptions
+            .iter()
+            .map(|assumption| {
+                vec![
+                    format!("`{}`", assumption.name),
+                    assumption.value.clone(),
+                    assumption.source.clone(),
+                    if assumption.overridden {
+                        "yes".into()
+                    } else {
+                        "no".into()
+                    },
+                ]
+            })
+            .collect(),
+    });
+
+    blocks.push(Block::Heading(
+        3,
+        "Which assumptions move the answer most".into(),
+    ));
+    if results.sensitivity.is_empty() {
+        blocks.push(Block::Paragraph(
+            "This run varied no assumption, so there is no sensitivity ranking.".into(),
+        ));
+        return blocks;
+    }
+    let mut ranked: Vec<_> = results.sensitivity.iter().collect();
+    ranked.sort_by(|a, b| {
+        let swing = |s: &drtwin_sim::Sensitivity| (s.minutes_at_high - s.minutes_at_low).abs();
+        swing(b).partial_cmp(&swing(a)).unwrap_or(Ordering::Equal)
+    });
+    blocks.push(Block::Table {
+        header: [
+            "#",
+            "Assumption",
+            "Low → high",
+            "Downtime at low",
+            "Downtime at high",
+            "Swing",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: ranked
+            .iter()
+            .enumerate()
+            .map(|(rank, sensitivity)| {
+                vec![
+                    (rank + 1).to_string(),
+                    format!("`{}`", sensitivity.assumption),
+                    format!("{} → {}", sensitivity.low_value, sensitivity.high_value),
+                    format!("{}/yr", minutes(sensitivity.minutes_at_low)),
+                    format!("{}/yr", minutes(sensitivity.minutes_at_high)),
+                    minutes((sensitivity.minutes_at_high - sensitivity.minutes_at_low).abs()),
+                ]
+            })
+            .collect(),
+    });
+    blocks
+}
+
+fn metadata(twin: &Twin, results: &Results) -> Vec<Block> {
+    let fingerprint = twin.fingerprint();
+    let mut items = vec![
+        format!("Host: {} (time zone `{}`)", results.host, results.time_zone),
+        format!("Seed: `{}`", results.seed),
+        format!(
+            "Baseline trials: {} simulated years of {}",
+            results.trials, results.year
+        ),
+        format!("Trials per scenario: {}", results.scenario_trials),
+        format!(
+            "Versions: drtwin {}, assumptions {}, generator {}",
+            results.versions.drtwin, results.versions.assumptions, results.versions.generator
+        ),
+        format!("Twin fingerprint: `{fingerprint}`"),
+        format!(
+            "Results format {}, twin format {}",
+            results.format, twin.format
+        ),
+    ];
+    if results.twin_fingerprint != fingerprint {
+        items.push(format!(
+            "**Warning:** these results were computed for twin `{}`, not this one; numbers may \
+             not match the components shown.",
+            results.twin_fingerprint
+        ));
+    }
+    vec![Block::List(items)]
+}
