@@ -1,0 +1,250 @@
+//! The assumptions: failure rates, repair and response times, each with its public source.
+//!
+//! The shipped table lives in `sim/assumptions.ron` and is compiled in. A user's file
+//! overrides single values by name (`{"power-outage-rate": 3.0, "human-response-day":
+//! "1h"}`); an unknown name or a value of the wrong kind is an error with line and column.
+//! Internally every value is a plain `f64`: rates per year, durations in seconds.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use drtwin_model::Duration;
+
+use crate::SimError;
+use crate::results::AssumptionUsed;
+
+const SHIPPED: &str = include_str!("../assumptions.ron");
+
+/// What a value means, and so how it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum ValueKind {
+    /// Events per year, a plain number.
+    Rate,
+    /// A duration string with a unit.
+    Duration,
+    /// A probability or share in [0, 1].
+    Fraction,
+    /// Any other number (a sigma, an hour, bytes per second).
+    Number,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum RawValue {
+    Number(f64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct RawEntry {
+    name: String,
+    kind: ValueKind,
+    value: RawValue,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct RawTable {
+    version: String,
+    entries: Vec<RawEntry>,
+}
+
+/// One assumption with its value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assumption {
+    pub name: String,
+    pub kind: ValueKind,
+    /// Per year for rates, seconds for durations.
+    pub value: f64,
+    pub source: String,
+    pub overridden: bool,
+}
+
+/// The table of assumptions a run uses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assumptions {
+    pub version: String,
+    entries: Vec<Assumption>,
+}
+
+impl Assumptions {
+    /// Version of the shipped table's format and contents.
+    pub const VERSION: &'static str = "2027.1";
+
+    /// The shipped table.
+    pub fn shipped() -> Assumptions {
+        // The shipped file is part of the binary and covered by a test, so a parse failure
+        // here is a build defect, not bad input.
+        let table: RawTable = match ron::from_str(SHIPPED) {
+            Ok(table) => table,
+            Err(error) => panic!("shipped assumptions.ron is invalid: {error}"),
+        };
+        let entries = table
+            .entries
+            .into_iter()
+            .map(|raw| {
+                let value = match convert(raw.kind, &raw.value) {
+                    Ok(value) => value,
+                    Err(message) => panic!("shipped assumption `{}`: {message}", raw.name),
+                };
+                Assumption {
+                    name: raw.name,
+                    kind: raw.kind,
+                    value,
+                    source: raw.source,
+                    overridden: false,
+                }
+            })
+            .collect();
+        Assumptions { version: table.version, entries }
+    }
+
+    /// Applies a user's overrides, a RON map from assumption name to value.
+    pub fn with_overrides(mut self, ron_text: &str) -> Result<Assumptions, SimError> {
+        let map: BTreeMap<String, RawValue> =
+            ron::from_str(ron_text).map_err(|error| SimError::Assumptions {
+                line: error.span.start.line,
+                column: error.span.start.col,
+                message: error.code.to_string(),
+            })?;
+        for (name, raw) in map {
+            let (line, column) = locate(ron_text, &name);
+            let Some(entry) = self.entries.iter_mut().find(|entry| entry.name == name) else {
+                return Err(SimError::Assumptions {
+                    line,
+                    column,
+                    message: format!(
+                        "unknown assumption `{name}` (hint: `drtwin assumptions` lists the names)"
+                    ),
+                });
+            };
+            entry.value = convert(entry.kind, &raw).map_err(|message| SimError::Assumptions {
+                line,
+                column,
+                message: format!("`{name}`: {message}"),
+            })?;
+            entry.overridden = true;
+        }
+        Ok(self)
+    }
+
+    /// Every assumption as the results list them.
+    pub fn used(&self) -> Vec<AssumptionUsed> {
+        self.entries
+            .iter()
+            .map(|entry| AssumptionUsed {
+                name: entry.name.clone(),
+                value: display(entry.kind, entry.value),
+                source: entry.source.clone(),
+                overridden: entry.overridden,
+            })
+            .collect()
+    }
+
+    pub fn entries(&self) -> &[Assumption] {
+        &self.entries
+    }
+
+    /// The value of `name`: per year, seconds, or a plain number. Unknown names read as 0,
+    /// which a test rules out for every name the engine asks for.
+    pub fn get(&self, name: &str) -> f64 {
+        self.entries.iter().find(|entry| entry.name == name).map_or(0.0, |entry| entry.value)
+    }
+
+    /// Sets a value directly (sensitivity runs); returns false for an unknown name.
+    pub fn set(&mut self, name: &str, value: f64) -> bool {
+        match self.entries.iter_mut().find(|entry| entry.name == name) {
+            Some(entry) => {
+                entry.value = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn kind(&self, name: &str) -> Option<ValueKind> {
+        self.entries.iter().find(|entry| entry.name == name).map(|entry| entry.kind)
+    }
+}
+
+/// The value as the files write it.
+pub fn display(kind: ValueKind, value: f64) -> String {
+    match kind {
+        ValueKind::Duration => Duration::from_secs(value).to_string(),
+        ValueKind::Rate => format!("{value}/yr"),
+        ValueKind::Fraction | ValueKind::Number => format!("{value}"),
+    }
+}
+
+fn convert(kind: ValueKind, raw: &RawValue) -> Result<f64, String> {
+    match (kind, raw) {
+        (ValueKind::Duration, RawValue::Text(text)) => {
+            text.parse::<Duration>().map(Duration::secs).map_err(|error| error.to_string())
+        }
+        (ValueKind::Duration, RawValue::Number(number)) => {
+            Err(format!("`{number}` has no unit (hint: write e.g. `\"90s\"` or `\"2h\"`)"))
+        }
+        (_, RawValue::Text(text)) => Err(format!("expected a number, found `\"{text}\"`")),
+        (ValueKind::Fraction, RawValue::Number(number)) if !(0.0..=1.0).contains(number) => {
+            Err(format!("`{number}` is not a fraction in [0, 1]"))
+        }
+        (_, RawValue::Number(number)) if !number.is_finite() || *number < 0.0 => {
+            Err(format!("`{number}` is negative or not finite"))
+        }
+        (_, RawValue::Number(number)) => Ok(*number),
+    }
+}
+
+/// Line and column (1-based) of the first mention of `name` in `text`.
+fn locate(text: &str, name: &str) -> (usize, usize) {
+    for (index, line) in text.lines().enumerate() {
+        if let Some(column) = line.find(name) {
+            return (index + 1, column + 1);
+        }
+    }
+    (1, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_table_parses_with_sources() {
+        let assumptions = Assumptions::shipped();
+        assert_eq!(assumptions.version, Assumptions::VERSION);
+        assert!(assumptions.entries().len() > 40);
+        assert!(assumptions.entries().iter().all(|entry| !entry.source.is_empty()));
+        assert_eq!(assumptions.get("launchd-throttle-default"), 10.0);
+        assert_eq!(assumptions.get("power-outage-rate"), 1.3);
+    }
+
+    #[test]
+    fn overrides_replace_values_and_mark_them() {
+        let assumptions = Assumptions::shipped()
+            .with_overrides("{\"power-outage-rate\": 3.0, \"human-response-day\": \"1h\"}")
+            .unwrap();
+        assert_eq!(assumptions.get("power-outage-rate"), 3.0);
+        assert_eq!(assumptions.get("human-response-day"), 3600.0);
+        let used = assumptions.used();
+        let power = used.iter().find(|u| u.name == "power-outage-rate").unwrap();
+        assert!(power.overridden);
+    }
+
+    #[test]
+    fn unknown_names_and_bad_values_are_errors_with_a_position() {
+        let error = Assumptions::shipped().with_overrides("{\n  \"no-such-thing\": 1.0 }");
+        match error {
+            Err(SimError::Assumptions { line, column, message }) => {
+                assert_eq!((line, column), (2, 4));
+                assert!(message.contains("no-such-thing"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let error = Assumptions::shipped().with_overrides("{\"human-response-day\": 30.0}");
+        assert!(matches!(error, Err(SimError::Assumptions { .. })));
+        let error = Assumptions::shipped().with_overrides("{\"power-outage-rate\": }");
+        assert!(matches!(error, Err(SimError::Assumptions { line: 1, .. })));
+    }
+}

@@ -1,0 +1,472 @@
+//! Running trials in parallel with results independent of the thread count, and the
+//! baseline figures built on them: per-endpoint downtime and outages, downtime by cause,
+//! the SPOF ranking (forced down and never failing, under common random numbers) and the
+//! sensitivity of production downtime to single assumptions.
+//!
+//! Trials are cut into fixed blocks of [`BLOCK`] in trial order; each block is folded on
+//! whatever thread rayon picks, and blocks are merged in index order, so floating-point
+//! sums come out the same on any thread count.
+
+use rayon::prelude::*;
+
+use drtwin_model::{Twin, graph::endpoint_indices};
+
+use crate::RunConfig;
+use crate::assumptions::Assumptions;
+use crate::engine::{Interval, Plant, Scratch, TrialSpec, total};
+use crate::estimate::Welford;
+use crate::results::{EndpointResult, Estimate, Sensitivity, SpofEntry};
+
+/// Trials per block.
+pub const BLOCK: u64 = 64;
+
+/// Runs trials `first..first + count` in blocks: `step` folds one trial into the block's
+/// state, `merge` combines block states in order.
+pub fn fold_trials<S, New, Step, Merge>(
+    plant: &Plant,
+    first: u64,
+    count: u64,
+    progress: &(dyn Fn(u64) + Sync),
+    new: New,
+    step: Step,
+    merge: Merge,
+) -> S
+where
+    S: Send,
+    New: Fn() -> S + Sync,
+    Step: Fn(&mut S, &mut Scratch, &mut Vec<Interval>, u64) + Sync,
+    Merge: Fn(&mut S, S),
+{
+    let blocks = count.div_ceil(BLOCK);
+    let states: Vec<S> = (0..blocks)
+        .into_par_iter()
+        .map_init(
+            || (plant.scratch(), Vec::new()),
+            |(scratch, buffer), block| {
+                let mut state = new();
+                let start = first + block * BLOCK;
+                let end = (start + BLOCK).min(first + count);
+                for trial in start..end {
+                    step(&mut state, scratch, buffer, trial);
+                }
+                progress(end - start);
+                state
+            },
+        )
+        .collect();
+    let mut total_state = new();
+    for state in states {
+        merge(&mut total_state, state);
+    }
+    total_state
+}
+
+/// Seconds in the union of the given nodes' down-intervals.
+pub fn union_seconds(
+    scratch: &Scratch,
+    nodes: &[usize],
+    buffer: &mut Vec<Interval>,
+    keep: &dyn Fn(&Interval) -> bool,
+) -> f64 {
+    buffer.clear();
+    for &node in nodes {
+        buffer.extend(scratch.down[node].iter().filter(|iv| keep(iv)));
+    }
+    buffer.sort_unstable_by(|a, b| a.start.total_cmp(&b.start));
+    let (mut sum, mut reach) = (0.0, f64::NEG_INFINITY);
+    for iv in buffer.iter() {
+        let start = iv.start.max(reach);
+        if iv.end > start {
+            sum += iv.end - start;
+        }
+        reach = reach.max(iv.end);
+    }
+    sum
+}
+
+/// The baseline's running sums.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    pub trials: u64,
+    /// Per endpoint (in `plant.endpoints` order): downtime seconds and outages per year.
+    pub downtime: Vec<Welford>,
+    pub outages: Vec<Welford>,
+    /// Per endpoint and cause node: downtime seconds per year (endpoint-major).
+    pub by_cause: Vec<Welford>,
+    /// Seconds per year any production endpoint is down.
+    pub production: Welford,
+}
+
+impl Baseline {
+    fn new(plant: &Plant) -> Baseline {
+        let endpoints = plant.endpoints.len();
+        Baseline {
+            trials: 0,
+            downtime: vec![Welford::default(); endpoints],
+            outages: vec![Welford::default(); endpoints],
+            by_cause: vec![Welford::default(); endpoints * plant.len()],
+            production: Welford::default(),
+        }
+    }
+
+    fn merge(&mut self, other: Baseline) {
+        self.trials += other.trials;
+        let pairs = [(&mut self.downtime, &other.downtime), (&mut self.outages, &other.outages)];
+        for (mine, theirs) in pairs {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| a.merge(b));
+        }
+        self.by_cause.iter_mut().zip(&other.by_cause).for_each(|(a, b)| a.merge(b));
+        self.production.merge(&other.production);
+    }
+}
+
+/// Runs the baseline trial-years, stopping early at the requested precision.
+pub fn baseline(plant: &Plant, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Baseline {
+    let n = plant.len();
+    let mut result = Baseline::new(plant);
+    let round = match config.precision {
+        Some(_) => (BLOCK * 16).min(config.trials.max(1)),
+        None => config.trials,
+    };
+    while result.trials < config.trials {
+        let count = round.min(config.trials - result.trials);
+        let part = fold_trials(
+            plant,
+            result.trials,
+            count,
+            progress,
+            || Baseline::new(plant),
+            |state, scratch, buffer, trial| {
+                let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
+                plant.run(config.seed, &spec, scratch);
+                state.trials += 1;
+                for (k, &endpoint) in plant.endpoints.iter().enumerate() {
+                    let intervals = &scratch.down[endpoint];
+                    state.downtime[k].push(total(intervals));
+                    state.outages[k].push(intervals.len() as f64);
+                    let row = &mut state.by_cause[k * n..(k + 1) * n];
+                    // Most cells are zero in most trials: push the trial's sums per cause
+                    // without a per-trial allocation by walking the intervals per cause.
+                    for (cause, cell) in row.iter_mut().enumerate() {
+                        let mut sum = 0.0;
+                        for iv in intervals {
+                            if iv.cause as usize == cause {
+                                sum += iv.end - iv.start;
+                            }
+                        }
+                        cell.push(sum);
+                    }
+                }
+                state.production.push(union_seconds(scratch, &plant.production, buffer, &|_| true));
+            },
+            |total, part| total.merge(part),
+        );
+        result.merge(part);
+        if let Some(precision) = config.precision {
+            let p = &result.production;
+            if p.n >= 2 * BLOCK && p.half_width() <= precision * p.mean.abs().max(1e-9) {
+                break;
+            }
+        }
+    }
+    result
+}
+
+/// The per-endpoint rows of the results.
+pub fn endpoint_results(twin: &Twin, plant: &Plant, baseline: &Baseline) -> Vec<EndpointResult> {
+    let n = plant.len();
+    let length = plant.year_length();
+    plant
+        .endpoints
+        .iter()
+        .enumerate()
+        .map(|(k, &endpoint)| {
+            let component = &twin.components[endpoint];
+            let tier = match &component.kind {
+                drtwin_model::Kind::Endpoint(e) => e.tier,
+                _ => drtwin_model::Tier::Internal,
+            };
+            let down = baseline.downtime[k].estimate(1.0);
+            let availability = Estimate {
+                value: 1.0 - down.value / length,
+                low: (1.0 - down.high / length).max(0.0),
+                high: (1.0 - down.low / length).min(1.0),
+            };
+            let mut by_cause: Vec<(String, f64)> = (0..n)
+                .map(|cause| {
+                    (plant.nodes[cause].id.clone(), baseline.by_cause[k * n + cause].mean / 60.0)
+                })
+                .filter(|(_, minutes)| *minutes > 0.0)
+                .collect();
+            by_cause.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            EndpointResult {
+                id: component.id.clone(),
+                name: component.name.clone(),
+                tier,
+                availability,
+                downtime_minutes_per_year: baseline.downtime[k].estimate(1.0 / 60.0),
+                outages_per_year: baseline.outages[k].estimate(1.0),
+                downtime_by_cause: by_cause,
+                worst_scenario: None,
+            }
+        })
+        .collect()
+}
+
+/// Paired sums for one component's importance on every endpoint.
+#[derive(Clone, Debug)]
+struct Importance {
+    /// Per endpoint: Q, Q1, Q0, Q1 − Q0, Q − Q0 (fractions of the year).
+    cells: Vec<[Welford; 5]>,
+}
+
+/// The SPOF ranking. Importance runs use `min(trials, 1000)` trials per component (the
+/// first trials of the baseline, so Q is paired with Q1 and Q0), over the components in
+/// any endpoint's hard closure; the ranking is by the baseline's downtime contribution.
+pub fn spof(
+    twin: &Twin,
+    plant: &Plant,
+    config: &RunConfig,
+    baseline: &Baseline,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<SpofEntry> {
+    let n = plant.len();
+    let length = plant.year_length();
+    let trials = config.trials.clamp(1, 1000);
+    let endpoints = endpoint_indices(twin, &plant.graph);
+    let mut entries = Vec::new();
+
+    let mut candidates: Vec<usize> = Vec::new();
+    for &(_, endpoint) in &endpoints {
+        for node in hard_closure(plant, endpoint) {
+            if node != endpoint && !candidates.contains(&node) {
+                candidates.push(node);
+            }
+        }
+    }
+    candidates.sort_unstable();
+
+    for &candidate in &candidates {
+        let importance = fold_trials(
+            plant,
+            0,
+            trials,
+            progress,
+            || Importance { cells: vec![Default::default(); plant.endpoints.len()] },
+            |state, scratch, _, trial| {
+                let base = TrialSpec { trial, background: true, ..TrialSpec::default() };
+                let specs = [
+                    base,
+                    TrialSpec { force_down: Some(candidate), ..base },
+                    TrialSpec { force_up: Some(candidate), ..base },
+                ];
+                let mut values = [[0.0f64; 3]; 64];
+                let m = plant.endpoints.len().min(64);
+                for (s, spec) in specs.iter().enumerate() {
+                    plant.run(config.seed, spec, scratch);
+                    for (k, &e) in plant.endpoints.iter().take(m).enumerate() {
+                        values[k][s] = total(&scratch.down[e]) / length;
+                    }
+                }
+                for (k, cell) in state.cells.iter_mut().take(m).enumerate() {
+                    let [qq, q1, q0] = values[k];
+                    cell[0].push(qq);
+                    cell[1].push(q1);
+                    cell[2].push(q0);
+                    cell[3].push(q1 - q0);
+                    cell[4].push(qq - q0);
+                }
+            },
+            |total, part| {
+                for (a, b) in total.cells.iter_mut().zip(&part.cells) {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        x.merge(y);
+                    }
+                }
+            },
+        );
+
+        for &(ref endpoint_id, endpoint) in &endpoints {
+            let closure = hard_closure(plant, endpoint);
+            if !closure.contains(&candidate) {
+                continue;
+            }
+            let via_host = !plant.graph.closure(endpoint).contains(&candidate);
+            let Some(k) = plant.endpoints.iter().position(|&e| e == endpoint) else {
+                continue;
+            };
+            let [q, q1, q0, birnbaum, reduction] = &importance.cells[k];
+            let (singles, pairs) = cut_sets_cached(plant, endpoint);
+            let id = &plant.nodes[candidate].id;
+            // The host and what it needs sit under every process by the boot rule rather
+            // than by edges: their loss takes down every process the endpoint needs.
+            let cut_order = if via_host || singles.iter().any(|c| c.components.contains(id)) {
+                Some(1)
+            } else if pairs.iter().any(|c| c.components.contains(id)) {
+                Some(2)
+            } else {
+                None
+            };
+            let ratio = |num: Estimate, den: f64| {
+                if den <= 0.0 {
+                    Estimate::exact(if num.value > 0.0 { f64::INFINITY } else { 1.0 })
+                } else {
+                    Estimate { value: num.value / den, low: num.low / den, high: num.high / den }
+                }
+            };
+            let q_mean = q.mean;
+            let fussell_vesely = if q_mean > 0.0 {
+                ratio(reduction.estimate(1.0), q_mean)
+            } else {
+                Estimate::exact(0.0)
+            };
+            let raw = if q_mean > 0.0 {
+                let e = ratio(q1.estimate(1.0), q_mean);
+                Estimate { value: e.value.max(1.0), low: e.low.max(1.0), high: e.high.max(1.0) }
+            } else {
+                Estimate::exact(if q1.mean > 0.0 { f64::INFINITY } else { 1.0 })
+            };
+            let q0_estimate = q0.estimate(1.0);
+            let rrw = if q0.mean <= 0.0 {
+                if q_mean > 0.0 { Estimate::exact(f64::INFINITY) } else { Estimate::exact(1.0) }
+            } else {
+                let value = (q_mean / q0.mean).max(1.0);
+                let high =
+                    if q0_estimate.low > 0.0 { q_mean / q0_estimate.low } else { f64::INFINITY };
+                Estimate { value, low: (q_mean / q0_estimate.high).max(1.0), high: high.max(value) }
+            };
+            let contribution = baseline.by_cause[k * n + candidate].estimate(1.0 / 60.0);
+            entries.push(SpofEntry {
+                component: id.clone(),
+                endpoint: endpoint_id.clone(),
+                cut_order,
+                chain: chain(plant, endpoint, candidate),
+                birnbaum: birnbaum.estimate(1.0),
+                fussell_vesely,
+                risk_achievement_worth: raw,
+                risk_reduction_worth: rrw,
+                downtime_minutes_per_year: contribution,
+            });
+        }
+    }
+    entries.sort_by(|a, b| {
+        b.downtime_minutes_per_year
+            .value
+            .total_cmp(&a.downtime_minutes_per_year.value)
+            .then_with(|| a.endpoint.cmp(&b.endpoint))
+            .then_with(|| a.component.cmp(&b.component))
+    });
+    entries
+}
+
+/// The endpoint's hard closure, plus the host and the host's own requirements when a
+/// process in the closure runs on the host.
+pub fn hard_closure(plant: &Plant, endpoint: usize) -> Vec<usize> {
+    let mut closure = plant.graph.closure(endpoint);
+    if let Some(host) = plant.host
+        && closure.iter().any(|&i| plant.nodes[i].on_host)
+    {
+        for node in plant.graph.closure(host) {
+            if !closure.contains(&node) {
+                closure.push(node);
+            }
+        }
+    }
+    closure
+}
+
+/// The chain of requirements from the endpoint to the component, through the host where
+/// the host rule applies.
+fn chain(plant: &Plant, endpoint: usize, component: usize) -> Vec<String> {
+    let direct = plant.graph.chain(endpoint, component);
+    if !direct.is_empty() {
+        return direct;
+    }
+    let Some(host) = plant.host else {
+        return direct;
+    };
+    let closure = plant.graph.closure(endpoint);
+    let Some(&process) = closure.iter().find(|&&i| plant.nodes[i].on_host) else {
+        return direct;
+    };
+    let mut chain = plant.graph.chain(endpoint, process);
+    let mut rest = plant.graph.chain(host, component);
+    if rest.is_empty() {
+        rest = vec![plant.nodes[host].id.clone()];
+    }
+    chain.extend(rest);
+    chain
+}
+
+fn cut_sets_cached(
+    plant: &Plant,
+    endpoint: usize,
+) -> (Vec<drtwin_model::graph::CutSet>, Vec<drtwin_model::graph::CutSet>) {
+    // FIXME: recomputed per candidate; cheap for a few dozen components, but a cache keyed
+    // by endpoint would avoid the O(n²·e) pair search per row on bigger twins.
+    plant.graph.cut_sets(endpoint)
+}
+
+/// Assumptions whose swing (×0.5 and ×2) is measured, with fewer trials and the same
+/// random numbers as each other.
+const SENSITIVE: [&str; 8] = [
+    "service-crash-rate",
+    "power-outage-rate",
+    "uplink-outage-rate",
+    "api-outage-rate",
+    "human-unalerted-delay",
+    "human-response-day",
+    "hardware-procurement-time",
+    "tunnel-update-exit-rate",
+];
+
+/// Production downtime at the low and high value of each sensitive assumption.
+pub fn sensitivity(
+    twin: &Twin,
+    assumptions: &Assumptions,
+    config: &RunConfig,
+    plant: &Plant,
+) -> Vec<Sensitivity> {
+    let trials = config.trials.clamp(1, 400);
+    let quiet = |_: u64| {};
+    let measure = |assumptions: &Assumptions| {
+        let params = crate::engine::Params::new(assumptions);
+        let variant = Plant::new(twin, params, plant.clock.clone());
+        let production = fold_trials(
+            &variant,
+            0,
+            trials,
+            &quiet,
+            Welford::default,
+            |state, scratch, buffer, trial| {
+                let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
+                variant.run(config.seed, &spec, scratch);
+                state.push(union_seconds(scratch, &variant.production, buffer, &|_| true));
+            },
+            |total, part| total.merge(&part),
+        );
+        production.mean / 60.0
+    };
+    let mut rows: Vec<Sensitivity> = SENSITIVE
+        .iter()
+        .filter_map(|&name| {
+            let kind = assumptions.kind(name)?;
+            let value = assumptions.get(name);
+            let (mut low, mut high) = (assumptions.clone(), assumptions.clone());
+            low.set(name, value * 0.5);
+            high.set(name, value * 2.0);
+            Some(Sensitivity {
+                assumption: name.to_string(),
+                low_value: crate::assumptions::display(kind, value * 0.5),
+                high_value: crate::assumptions::display(kind, value * 2.0),
+                minutes_at_low: measure(&low),
+                minutes_at_high: measure(&high),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let swing = |s: &Sensitivity| (s.minutes_at_high - s.minutes_at_low).abs();
+        swing(b).total_cmp(&swing(a)).then_with(|| a.assumption.cmp(&b.assumption))
+    });
+    rows
+}
