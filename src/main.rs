@@ -28,10 +28,7 @@ pub struct UserError {
 
 impl UserError {
     pub fn new(message: impl Into<String>) -> UserError {
-        UserError {
-            message: message.into(),
-            hint: None,
-        }
+        UserError { message: message.into(), hint: None }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> UserError {
@@ -99,10 +96,7 @@ fn report_error(error: &anyhow::Error) {
     for cause in error.chain().skip(1) {
         eprintln!("  caused by: {cause}");
     }
-    if let Some(hint) = error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<UserError>())
-    {
+    if let Some(hint) = error.chain().find_map(|cause| cause.downcast_ref::<UserError>()) {
         if let Some(hint) = &hint.hint {
             eprintln!("hint: {hint}");
         }

@@ -45,11 +45,7 @@ impl Duration {
 
     /// A duration of `seconds`; negative or non-finite values become zero.
     pub fn from_secs(seconds: f64) -> Duration {
-        if seconds.is_finite() && seconds > 0.0 {
-            Duration(seconds)
-        } else {
-            Duration(0.0)
-        }
+        if seconds.is_finite() && seconds > 0.0 { Duration(seconds) } else { Duration(0.0) }
     }
 
     pub fn from_mins(minutes: f64) -> Duration {
@@ -132,10 +128,8 @@ impl FromStr for Duration {
             .find(|(name, _)| *name == unit)
             .map(|(_, size)| *size)
             .ok_or_else(|| DurationError::UnknownUnit(text.to_string()))?;
-        let value: f64 = number
-            .trim()
-            .parse()
-            .map_err(|_| DurationError::NotANumber(text.into()))?;
+        let value: f64 =
+            number.trim().parse().map_err(|_| DurationError::NotANumber(text.into()))?;
         if !value.is_finite() || value < 0.0 {
             return Err(DurationError::OutOfRange(text.to_string()));
         }
@@ -173,18 +167,9 @@ mod tests {
 
     #[test]
     fn refuses_bare_numbers_and_unknown_units() {
-        assert!(matches!(
-            "90".parse::<Duration>(),
-            Err(DurationError::NoUnit(_))
-        ));
-        assert!(matches!(
-            "9 parsecs".parse::<Duration>(),
-            Err(DurationError::UnknownUnit(_))
-        ));
-        assert!(matches!(
-            "-5m".parse::<Duration>(),
-            Err(DurationError::OutOfRange(_))
-        ));
+        assert!(matches!("90".parse::<Duration>(), Err(DurationError::NoUnit(_))));
+        assert!(matches!("9 parsecs".parse::<Duration>(), Err(DurationError::UnknownUnit(_))));
+        assert!(matches!("-5m".parse::<Duration>(), Err(DurationError::OutOfRange(_))));
         assert!(matches!("".parse::<Duration>(), Err(DurationError::Empty)));
     }
 

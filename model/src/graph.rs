@@ -42,11 +42,8 @@ pub struct CutSet {
 impl RequiresGraph {
     pub fn new(twin: &Twin) -> RequiresGraph {
         let ids: Vec<String> = twin.components.iter().map(|c| c.id.clone()).collect();
-        let index: BTreeMap<&str, usize> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
+        let index: BTreeMap<&str, usize> =
+            ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
         let mut graph = DiGraph::new();
         let nodes: Vec<NodeIndex> = (0..ids.len()).map(|i| graph.add_node(i)).collect();
         let mut grouped: Vec<BTreeMap<String, Vec<usize>>> = vec![BTreeMap::new(); ids.len()];
@@ -60,10 +57,9 @@ impl RequiresGraph {
             if requirement.strength != Strength::Hard {
                 continue;
             }
-            let (Some(&from), Some(&to)) = (
-                index.get(dependency.from.as_str()),
-                index.get(dependency.to.as_str()),
-            ) else {
+            let (Some(&from), Some(&to)) =
+                (index.get(dependency.from.as_str()), index.get(dependency.to.as_str()))
+            else {
                 continue;
             };
             graph.add_edge(nodes[from], nodes[to], edge_source.len());
@@ -76,12 +72,7 @@ impl RequiresGraph {
         for (from, named) in grouped.into_iter().enumerate() {
             groups[from].extend(named.into_values());
         }
-        RequiresGraph {
-            ids,
-            graph,
-            groups,
-            edge_source,
-        }
+        RequiresGraph { ids, graph, groups, edge_source }
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
@@ -133,11 +124,9 @@ impl RequiresGraph {
             return false;
         }
         memo[component] = State::Visiting;
-        let up = self.groups[component].iter().all(|alternatives| {
-            alternatives
-                .iter()
-                .any(|&dep| self.evaluate(dep, down, memo))
-        });
+        let up = self.groups[component]
+            .iter()
+            .all(|alternatives| alternatives.iter().any(|&dep| self.evaluate(dep, down, memo)));
         memo[component] = if up { State::Up } else { State::Down };
         up
     }
@@ -175,11 +164,8 @@ impl RequiresGraph {
     /// Minimal cut sets of order one and two for `endpoint`: single components whose loss
     /// takes it down, then pairs that do so jointly while neither does alone.
     pub fn cut_sets(&self, endpoint: usize) -> (Vec<CutSet>, Vec<CutSet>) {
-        let mut candidates: Vec<usize> = self
-            .closure(endpoint)
-            .into_iter()
-            .filter(|&i| i != endpoint)
-            .collect();
+        let mut candidates: Vec<usize> =
+            self.closure(endpoint).into_iter().filter(|&i| i != endpoint).collect();
         candidates.sort_unstable();
         let mut down = vec![false; self.ids.len()];
         let mut singles = Vec::new();
@@ -198,11 +184,7 @@ impl RequiresGraph {
         }
 
         let mut pairs = Vec::new();
-        let rest: Vec<usize> = candidates
-            .iter()
-            .copied()
-            .filter(|&i| !is_single[i])
-            .collect();
+        let rest: Vec<usize> = candidates.iter().copied().filter(|&i| !is_single[i]).collect();
         for (position, &first) in rest.iter().enumerate() {
             for &second in &rest[position + 1..] {
                 down[first] = true;
@@ -235,9 +217,7 @@ pub fn endpoint_indices(twin: &Twin, graph: &RequiresGraph) -> Vec<(String, usiz
         .into_iter()
         .filter(|component| matches!(component.kind, Kind::Endpoint(_)))
         .filter_map(|component| {
-            graph
-                .index_of(&component.id)
-                .map(|index| (component.id.clone(), index))
+            graph.index_of(&component.id).map(|index| (component.id.clone(), index))
         })
         .collect()
 }
@@ -248,12 +228,7 @@ mod tests {
     use crate::twin::*;
 
     fn component(id: &str) -> Component {
-        Component {
-            id: id.into(),
-            name: id.into(),
-            kind: Kind::Host,
-            evidence: Vec::new(),
-        }
+        Component { id: id.into(), name: id.into(), kind: Kind::Host, evidence: Vec::new() }
     }
 
     fn requires(from: &str, to: &str, any_of: Option<&str>) -> Dependency {
@@ -289,10 +264,7 @@ mod tests {
 
     #[test]
     fn series_chain_has_every_member_as_single_cut() {
-        let twin = twin(
-            &["e", "a", "b"],
-            vec![requires("e", "a", None), requires("a", "b", None)],
-        );
+        let twin = twin(&["e", "a", "b"], vec![requires("e", "a", None), requires("a", "b", None)]);
         let graph = RequiresGraph::new(&twin);
         let (singles, pairs) = graph.cut_sets(0);
         let ids: Vec<&str> = singles.iter().map(|c| c.components[0].as_str()).collect();

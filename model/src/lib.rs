@@ -21,11 +21,7 @@ pub use twin::*;
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("line {line}, column {column}: {message}")]
-    Parse {
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Parse { line: usize, column: usize, message: String },
     #[error("twin format {found} is not the supported format {expected} (hint: scan again)")]
     Format { found: u32, expected: u32 },
     #[error("component id `{0}` appears twice")]

@@ -85,26 +85,11 @@ mod tests {
     #[test]
     fn thresholds_follow_the_shared_definition() {
         let thresholds = RiskThresholds::default();
-        assert_eq!(
-            thresholds.level(Duration::from_hours(24.0), false),
-            RiskLevel::Critical
-        );
-        assert_eq!(
-            thresholds.level(Duration::from_hours(23.9), false),
-            RiskLevel::High
-        );
-        assert_eq!(
-            thresholds.level(Duration::from_hours(4.0), false),
-            RiskLevel::High
-        );
-        assert_eq!(
-            thresholds.level(Duration::from_mins(30.0), false),
-            RiskLevel::Medium
-        );
-        assert_eq!(
-            thresholds.level(Duration::from_mins(29.0), false),
-            RiskLevel::Low
-        );
+        assert_eq!(thresholds.level(Duration::from_hours(24.0), false), RiskLevel::Critical);
+        assert_eq!(thresholds.level(Duration::from_hours(23.9), false), RiskLevel::High);
+        assert_eq!(thresholds.level(Duration::from_hours(4.0), false), RiskLevel::High);
+        assert_eq!(thresholds.level(Duration::from_mins(30.0), false), RiskLevel::Medium);
+        assert_eq!(thresholds.level(Duration::from_mins(29.0), false), RiskLevel::Low);
         assert_eq!(thresholds.level(Duration::ZERO, true), RiskLevel::Critical);
     }
 }

@@ -87,11 +87,7 @@ impl CalendarRule {
         }
         let day_ok = self.days & (1 << day) != 0;
         let weekday_ok = self.weekdays & (1 << weekday) != 0;
-        if self.days_or_weekdays {
-            day_ok || weekday_ok
-        } else {
-            day_ok && weekday_ok
-        }
+        if self.days_or_weekdays { day_ok || weekday_ok } else { day_ok && weekday_ok }
     }
 
     /// Whether the rule can match on a given local date at all (for skipping whole days).
@@ -101,22 +97,14 @@ impl CalendarRule {
         }
         let day_ok = self.days & (1 << day) != 0;
         let weekday_ok = self.weekdays & (1 << weekday) != 0;
-        if self.days_or_weekdays {
-            day_ok || weekday_ok
-        } else {
-            day_ok && weekday_ok
-        }
+        if self.days_or_weekdays { day_ok || weekday_ok } else { day_ok && weekday_ok }
     }
 
     /// The allowed (hour, minute) pairs of a matching day, in order.
     pub fn times_of_day(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
-        (0u8..24)
-            .filter(|hour| self.hours & (1 << hour) != 0)
-            .flat_map(move |hour| {
-                (0u8..60)
-                    .filter(|minute| self.minutes & (1 << minute) != 0)
-                    .map(move |m| (hour, m))
-            })
+        (0u8..24).filter(|hour| self.hours & (1 << hour) != 0).flat_map(move |hour| {
+            (0u8..60).filter(|minute| self.minutes & (1 << minute) != 0).map(move |m| (hour, m))
+        })
     }
 }
 
@@ -139,10 +127,7 @@ mod tests {
         assert!(rule.matches(3, 9, 1, 4, 15), "a Monday, the 9th");
         assert!(!rule.matches(3, 10, 2, 4, 15), "a Tuesday, the 10th");
 
-        let and_rule = CalendarRule {
-            days_or_weekdays: false,
-            ..rule
-        };
+        let and_rule = CalendarRule { days_or_weekdays: false, ..rule };
         assert!(!and_rule.matches(3, 1, 4, 4, 15));
         assert!(and_rule.matches(3, 15, 1, 4, 15));
     }

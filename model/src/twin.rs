@@ -68,11 +68,7 @@ pub enum Evidence {
 
 impl Evidence {
     pub fn file(path: impl Into<String>, line: u32, excerpt: impl Into<String>) -> Evidence {
-        Evidence::File {
-            path: path.into(),
-            line,
-            excerpt: excerpt.into(),
-        }
+        Evidence::File { path: path.into(), line, excerpt: excerpt.into() }
     }
 
     pub fn assumption(name: impl Into<String>) -> Evidence {
@@ -234,18 +230,10 @@ pub struct Endings {
 }
 
 impl Endings {
-    pub const NONE: Endings = Endings {
-        clean_exit: false,
-        error_exit: false,
-        crash_signal: false,
-        killed: false,
-    };
-    pub const ALL: Endings = Endings {
-        clean_exit: true,
-        error_exit: true,
-        crash_signal: true,
-        killed: true,
-    };
+    pub const NONE: Endings =
+        Endings { clean_exit: false, error_exit: false, crash_signal: false, killed: false };
+    pub const ALL: Endings =
+        Endings { clean_exit: true, error_exit: true, crash_signal: true, killed: true };
 
     pub fn covers(self, ending: Ending) -> bool {
         match ending {
@@ -492,10 +480,7 @@ pub enum Edge {
     /// `from` (a supervisor) restarts `to` by the policy on `to`.
     Supervises,
     /// `from` (a monitor) checks `to` every `period` and does `action` when it fails.
-    Probes {
-        period: Duration,
-        action: ProbeAction,
-    },
+    Probes { period: Duration, action: ProbeAction },
     /// `from` (a tunnel or proxy) forwards traffic to `to` on `port`.
     Routes { port: u16 },
     /// `from` (a supervisor) starts `to` (a job) on its schedule.
@@ -561,9 +546,7 @@ impl Twin {
     }
 
     pub fn component_mut(&mut self, id: &str) -> Option<&mut Component> {
-        self.components
-            .iter_mut()
-            .find(|component| component.id == id)
+        self.components.iter_mut().find(|component| component.id == id)
     }
 
     /// The endpoints, production first, then by id.
@@ -585,9 +568,7 @@ impl Twin {
 
     /// Writes the twin as pretty RON.
     pub fn to_ron(&self) -> Result<String, crate::ModelError> {
-        let config = ron::ser::PrettyConfig::new()
-            .depth_limit(8)
-            .indentor("  ".to_string());
+        let config = ron::ser::PrettyConfig::new().depth_limit(8).indentor("  ".to_string());
         ron::ser::to_string_pretty(self, config)
             .map_err(|error| crate::ModelError::Serialize(error.to_string()))
     }
@@ -600,10 +581,7 @@ impl Twin {
             message: error.code.to_string(),
         })?;
         if twin.format != TWIN_FORMAT {
-            return Err(crate::ModelError::Format {
-                found: twin.format,
-                expected: TWIN_FORMAT,
-            });
+            return Err(crate::ModelError::Format { found: twin.format, expected: TWIN_FORMAT });
         }
         twin.validate()?;
         Ok(twin)

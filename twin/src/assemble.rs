@@ -70,10 +70,8 @@ impl Builder {
         if from == to {
             return;
         }
-        if let Some(existing) = self
-            .dependencies
-            .iter_mut()
-            .find(|d| d.from == from && d.to == to && d.kind == kind)
+        if let Some(existing) =
+            self.dependencies.iter_mut().find(|d| d.from == from && d.to == to && d.kind == kind)
         {
             if !existing.evidence.contains(&evidence) {
                 existing.evidence.push(evidence);
@@ -89,11 +87,7 @@ impl Builder {
     }
 
     fn hard(&mut self, from: &str, to: &str, timeout: Option<Duration>, evidence: Evidence) {
-        let requirement = Requirement {
-            strength: Strength::Hard,
-            timeout,
-            any_of: None,
-        };
+        let requirement = Requirement { strength: Strength::Hard, timeout, any_of: None };
         self.edge(from, to, Edge::Requires(requirement), evidence);
     }
 
@@ -102,29 +96,27 @@ impl Builder {
         code: &str,
         level: RiskLevel,
         title: String,
+        detail: &str,
         component: Option<&str>,
-        evidence: Evidence,
+        evidence: Vec<Evidence>,
     ) {
+        // One script run by two cron lines (a schedule and `@reboot`) shows its faults once.
+        if self.findings.iter().any(|f| f.code == code && f.evidence == evidence) {
+            return;
+        }
         self.findings.push(Finding {
             code: code.to_string(),
             level,
             title,
-            detail: String::new(),
+            detail: detail.to_string(),
             component: component.map(str::to_string),
-            evidence: vec![evidence],
+            evidence,
         });
     }
 
     fn api(&mut self, host: &str, evidence: Evidence) -> String {
         let id = format!("api:{host}");
-        self.add(
-            &id,
-            host,
-            Kind::ExternalApi(ExternalApi {
-                host: host.to_string(),
-            }),
-            evidence,
-        );
+        self.add(&id, host, Kind::ExternalApi(ExternalApi { host: host.to_string() }), evidence);
         id
     }
 }
@@ -147,20 +139,13 @@ pub fn assemble(mut tree: Tree) -> Twin {
     };
 
     // The host and what it stands on.
-    let host_name = tree
-        .root
-        .file_name()
-        .map_or("host".to_string(), |n| n.to_string_lossy().into_owned());
+    let host_name =
+        tree.root.file_name().map_or("host".to_string(), |n| n.to_string_lossy().into_owned());
     let (time_zone, time_zone_evidence) = read_time_zone(&mut tree, &mut b);
     let memory_bytes = first_existing(&tree, &["snapshot/vm_stat.txt", "snapshot/vm_stat"])
         .and_then(|path| tree.read_text(&path))
         .and_then(|text| snapshot::memory_from_vm_stat(&text));
-    b.add(
-        "host",
-        &host_name,
-        Kind::Host,
-        Evidence::assumption("the scanned tree is one machine"),
-    );
+    b.add("host", &host_name, Kind::Host, Evidence::assumption("the scanned tree is one machine"));
     b.add(
         "net:power",
         "power",
@@ -179,20 +164,11 @@ pub fn assemble(mut tree: Tree) -> Twin {
         Kind::Network(NetworkKind::Dns),
         Evidence::assumption("public DNS resolution"),
     );
-    b.hard(
-        "host",
-        "net:power",
-        None,
-        Evidence::assumption("a host needs power"),
-    );
+    b.hard("host", "net:power", None, Evidence::assumption("a host needs power"));
 
     // Disk.
     let df = first_existing(&tree, &["snapshot/df-h.txt", "snapshot/df.txt"]);
-    let mut volume = Volume {
-        mount: "/".to_string(),
-        capacity_bytes: None,
-        free_bytes: None,
-    };
+    let mut volume = Volume { mount: "/".to_string(), capacity_bytes: None, free_bytes: None };
     let mut volume_evidence = Evidence::assumption("one disk holds everything");
     if let Some(path) = df
         && let Some(text) = tree.read_text(&path)
@@ -204,12 +180,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
         volume_evidence = Evidence::file(path, line, redact::excerpt(row));
     }
     b.add("volume:/", "disk /", Kind::Volume(volume), volume_evidence);
-    b.hard(
-        "host",
-        "volume:/",
-        None,
-        Evidence::assumption("the system disk is part of the host"),
-    );
+    b.hard("host", "volume:/", None, Evidence::assumption("the system disk is part of the host"));
 
     // launchd jobs.
     let plists: Vec<String> = tree
@@ -242,29 +213,18 @@ pub fn assemble(mut tree: Tree) -> Twin {
             Kind::Supervisor(SupervisorKind::Launchd),
             Evidence::file(&jobs[0].0.path, 0, "launchd job"),
         );
-        b.hard(
-            "launchd",
-            "host",
-            None,
-            Evidence::assumption("launchd runs on the host"),
-        );
+        b.hard("launchd", "host", None, Evidence::assumption("launchd runs on the host"));
     }
-    let listed = first_existing(
-        &tree,
-        &["snapshot/launchctl-list.txt", "snapshot/launchctl_list.txt"],
-    )
-    .and_then(|path| {
-        tree.read_text(&path)
-            .map(|text| (path, snapshot::parse_launchctl_list(&text)))
-    });
+    filevault(&mut tree, &mut b, &jobs);
+    let listed =
+        first_existing(&tree, &["snapshot/launchctl-list.txt", "snapshot/launchctl_list.txt"])
+            .and_then(|path| {
+                tree.read_text(&path).map(|text| (path, snapshot::parse_launchctl_list(&text)))
+            });
 
     // Python code, read once.
-    let python_files: Vec<String> = tree
-        .files
-        .keys()
-        .filter(|p| p.ends_with(".py"))
-        .cloned()
-        .collect();
+    let python_files: Vec<String> =
+        tree.files.keys().filter(|p| p.ends_with(".py")).cloned().collect();
     let mut python: BTreeMap<String, PythonFacts> = BTreeMap::new();
     for path in python_files {
         if let Some(text) = tree.read_text(&path) {
@@ -300,15 +260,14 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     "`{key}` in {} is not a launchd key (meant `{meant}`?); launchd ignores it",
                     job.label
                 ),
+                "launchd.plist(5) keys are case-sensitive and launchd ignores unknown ones, so \
+                 the setting this key was meant to make does not apply.",
                 Some(&id),
-                key_evidence.clone(),
+                vec![key_evidence.clone()],
             );
         }
-        let working_directory = job
-            .working_directory
-            .as_deref()
-            .and_then(|w| map_path(w, None))
-            .unwrap_or_default();
+        let working_directory =
+            job.working_directory.as_deref().and_then(|w| map_path(w, None)).unwrap_or_default();
         let entry = entry_of(&job.arguments, &working_directory, &tree);
 
         if job.is_scheduled() {
@@ -345,11 +304,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 backup: None,
             });
             b.add(&id, name, kind, job.label_evidence.clone());
-            for e in evidence
-                .into_iter()
-                .skip(1)
-                .chain([schedule_evidence.clone()])
-            {
+            for e in evidence.into_iter().skip(1).chain([schedule_evidence.clone()]) {
                 b.cite(&id, e);
             }
             b.hard(&id, "host", None, job.label_evidence.clone());
@@ -376,32 +331,14 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 environment: job.env_vars(),
                 database,
             };
-            let name = job
-                .label
-                .rsplit('.')
-                .next()
-                .unwrap_or(&job.label)
-                .to_string();
-            let name = if name.starts_with("postgresql") {
-                job.label.clone()
-            } else {
-                name
-            };
+            let name = job.label.rsplit('.').next().unwrap_or(&job.label).to_string();
+            let name = if name.starts_with("postgresql") { job.label.clone() } else { name };
             b.add(&id, &name, Kind::Service(service), evidence[0].clone());
-            for e in evidence
-                .into_iter()
-                .skip(1)
-                .chain(job.ports.iter().map(|(_, e)| e.clone()))
-            {
+            for e in evidence.into_iter().skip(1).chain(job.ports.iter().map(|(_, e)| e.clone())) {
                 b.cite(&id, e);
             }
             b.hard(&id, "host", None, job.label_evidence.clone());
-            b.edge(
-                "launchd",
-                &id,
-                Edge::Supervises,
-                job.keep_alive_evidence.clone(),
-            );
+            b.edge("launchd", &id, Edge::Supervises, job.keep_alive_evidence.clone());
             if job.role == ServiceRole::Database {
                 database_id = Some((id.clone(), ports.first().copied().unwrap_or(5432)));
                 b.hard(
@@ -426,10 +363,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
 
     // Tunnels.
     let mut routes: Vec<(String, cloudflared::Ingress)> = Vec::new();
-    for (job, _) in jobs
-        .iter()
-        .filter(|(job, _)| job.role == ServiceRole::Tunnel)
-    {
+    for (job, _) in jobs.iter().filter(|(job, _)| job.role == ServiceRole::Tunnel) {
         let id = format!("launchd:{}", job.label);
         let config_arg = job
             .arguments
@@ -445,22 +379,16 @@ pub fn assemble(mut tree: Tree) -> Twin {
             None,
             Evidence::assumption("a tunnel reaches the edge over the uplink"),
         );
-        b.hard(
-            &id,
-            "net:dns",
-            None,
-            Evidence::assumption("a tunnel resolves the edge by DNS"),
-        );
+        b.hard(&id, "net:dns", None, Evidence::assumption("a tunnel resolves the edge by DNS"));
         if !job.arguments.iter().any(|a| a == "run") {
             b.finding(
                 "tunnel-no-run",
                 RiskLevel::High,
-                format!(
-                    "{} starts cloudflared without `tunnel run`; it serves nothing",
-                    job.label
-                ),
+                format!("{} starts cloudflared without `tunnel run`; it serves nothing", job.label),
+                "cloudflared without the `tunnel run` subcommand starts, prints its usage and \
+                 connects nothing, so every hostname of the tunnel is down.",
                 Some(&id),
-                job.label_evidence.clone(),
+                vec![job.label_evidence.clone()],
             );
         }
         let Some(text) = tree.read_text(&config_path) else {
@@ -483,18 +411,19 @@ pub fn assemble(mut tree: Tree) -> Twin {
                         "ingress-config",
                         RiskLevel::Medium,
                         problem,
+                        "cloudflared matches ingress rules top to bottom; the last rule must \
+                         match everything and no earlier rule may.",
                         Some(&id),
-                        evidence,
+                        vec![evidence],
                     );
                 }
                 for rule in config.ingress {
                     routes.push((id.clone(), rule));
                 }
             }
-            Err(reason) => tree.skip(
-                &config_path,
-                &format!("malformed YAML: {}", redact::excerpt(&reason)),
-            ),
+            Err(reason) => {
+                tree.skip(&config_path, &format!("malformed YAML: {}", redact::excerpt(&reason)))
+            }
         }
     }
 
@@ -503,12 +432,9 @@ pub fn assemble(mut tree: Tree) -> Twin {
         .components
         .iter()
         .filter_map(|c| match &c.kind {
-            Kind::Service(s) => Some(
-                s.ports
-                    .iter()
-                    .map(|p| (*p, c.id.clone()))
-                    .collect::<Vec<_>>(),
-            ),
+            Kind::Service(s) => {
+                Some(s.ports.iter().map(|p| (*p, c.id.clone())).collect::<Vec<_>>())
+            }
             _ => None,
         })
         .flatten()
@@ -517,25 +443,17 @@ pub fn assemble(mut tree: Tree) -> Twin {
     // Public endpoints through the tunnel.
     let mut tunnelled_ports = BTreeSet::new();
     let hostnames: Vec<String> =
-        routes
-            .iter()
-            .filter_map(|(_, r)| r.hostname.clone())
-            .fold(Vec::new(), |mut v, h| {
-                if !v.contains(&h) {
-                    v.push(h);
-                }
-                v
-            });
+        routes.iter().filter_map(|(_, r)| r.hostname.clone()).fold(Vec::new(), |mut v, h| {
+            if !v.contains(&h) {
+                v.push(h);
+            }
+            v
+        });
     for (tunnel, rule) in &routes {
         let Some(port) = rule.port else { continue };
         match listeners.get(&port) {
             Some(service) => {
-                b.edge(
-                    tunnel,
-                    service,
-                    Edge::Routes { port },
-                    rule.evidence.clone(),
-                );
+                b.edge(tunnel, service, Edge::Routes { port }, rule.evidence.clone());
                 tunnelled_ports.insert(port);
             }
             None => b.unlinked.push(format!(
@@ -555,39 +473,25 @@ pub fn assemble(mut tree: Tree) -> Twin {
             Tier::Production
         };
         let id = format!("endpoint:https://{hostname}");
-        let rules: Vec<&(String, cloudflared::Ingress)> = routes
-            .iter()
-            .filter(|(_, r)| r.hostname.as_deref() == Some(&hostname))
-            .collect();
+        let rules: Vec<&(String, cloudflared::Ingress)> =
+            routes.iter().filter(|(_, r)| r.hostname.as_deref() == Some(&hostname)).collect();
         let Some((tunnel, first)) = rules.first() else {
             continue;
         };
         b.add(
             &id,
             &hostname,
-            Kind::Endpoint(Endpoint {
-                access: Access::PublicHostname(hostname.clone()),
-                tier,
-            }),
+            Kind::Endpoint(Endpoint { access: Access::PublicHostname(hostname.clone()), tier }),
             first.evidence.clone(),
         );
         b.hard(&id, tunnel, None, first.evidence.clone());
         let main_rules: Vec<&&(String, cloudflared::Ingress)> = {
             let without_path: Vec<_> = rules.iter().filter(|(_, r)| r.path.is_none()).collect();
-            if without_path.is_empty() {
-                rules.iter().collect()
-            } else {
-                without_path
-            }
+            if without_path.is_empty() { rules.iter().collect() } else { without_path }
         };
         for (_, rule) in main_rules {
             if let Some(service) = rule.port.and_then(|port| listeners.get(&port)) {
-                b.hard(
-                    &id,
-                    service,
-                    Some(rule.connect_timeout),
-                    rule.evidence.clone(),
-                );
+                b.hard(&id, service, Some(rule.connect_timeout), rule.evidence.clone());
             }
         }
     }
@@ -604,11 +508,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
     for (id, service, evidence) in &services {
         match service.role {
             ServiceRole::Web => {
-                for port in service
-                    .ports
-                    .iter()
-                    .filter(|p| !tunnelled_ports.contains(p))
-                {
+                for port in service.ports.iter().filter(|p| !tunnelled_ports.contains(p)) {
                     let endpoint = format!("endpoint:port:{port}");
                     b.add(
                         &endpoint,
@@ -678,9 +578,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
         };
         let (entries, errors) = cron::parse(&text, system);
         for (line, reason) in errors {
-            b.unlinked.push(format!(
-                "{path}:{line}: cron would reject this line: {reason}"
-            ));
+            b.unlinked.push(format!("{path}:{line}: cron would reject this line: {reason}"));
         }
         for entry in entries {
             cron_jobs.push((path.clone(), entry, String::new()));
@@ -693,12 +591,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
             Kind::Supervisor(SupervisorKind::Cron),
             Evidence::file(&cron_jobs[0].0, 0, "crontab"),
         );
-        b.hard(
-            "cron",
-            "host",
-            None,
-            Evidence::assumption("cron runs on the host"),
-        );
+        b.hard("cron", "host", None, Evidence::assumption("cron runs on the host"));
     }
     let mut monitors: Vec<(String, ScriptFacts, String)> = Vec::new();
     let mut used_ids = BTreeSet::new();
@@ -708,15 +601,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
         let base = script
             .as_deref()
             .or(entry_module.as_deref())
-            .map(|s| {
-                s.rsplit('/')
-                    .next()
-                    .unwrap_or(s)
-                    .split('.')
-                    .next()
-                    .unwrap_or(s)
-                    .to_string()
-            })
+            .map(|s| s.rsplit('/').next().unwrap_or(s).split('.').next().unwrap_or(s).to_string())
             .unwrap_or_else(|| {
                 let first = entry.command.split_whitespace().next().unwrap_or("job");
                 first.rsplit('/').next().unwrap_or(first).to_string()
@@ -740,6 +625,8 @@ pub fn assemble(mut tree: Tree) -> Twin {
             .or_else(|| shell_facts.as_ref().and_then(|f| f.lock.clone()))
             .map(|(lock, _)| lock);
         let facts = shell_facts.unwrap_or(inline);
+        let script_path = script.clone().unwrap_or(path.clone());
+        cron_findings(&mut b, &id, path, entry, &script_path, &facts);
         let is_monitor = !matches!(entry.schedule.timing, Timing::AtBoot)
             && (["health", "watchdog", "monitor"]
                 .iter()
@@ -760,11 +647,8 @@ pub fn assemble(mut tree: Tree) -> Twin {
             let period =
                 cron::period_of(&entry.schedule.timing).unwrap_or(Duration::from_mins(5.0));
             let alert = facts.alerts.first().map(|alert| {
-                let mut via = vec![
-                    "host".to_string(),
-                    "net:uplink".to_string(),
-                    "net:dns".to_string(),
-                ];
+                let mut via =
+                    vec!["host".to_string(), "net:uplink".to_string(), "net:dns".to_string()];
                 if let Some(host) = &alert.host {
                     via.push(format!("api:{host}"));
                 }
@@ -783,33 +667,18 @@ pub fn assemble(mut tree: Tree) -> Twin {
             {
                 b.api(api.trim_start_matches("api:"), alert.evidence.clone());
             }
-            b.add(
-                &id,
-                &base,
-                Kind::Monitor(Monitor { period, alert }),
-                evidence.clone(),
-            );
-            monitors.push((
-                id.clone(),
-                facts.clone(),
-                script.clone().unwrap_or(path.clone()),
-            ));
+            b.add(&id, &base, Kind::Monitor(Monitor { period, alert }), evidence.clone());
+            monitors.push((id.clone(), facts.clone(), script.clone().unwrap_or(path.clone())));
         } else {
-            let purpose = if backup.is_some() {
-                JobPurpose::Backup
-            } else {
-                purpose_of(&base, Some(&facts))
-            };
+            let purpose =
+                if backup.is_some() { JobPurpose::Backup } else { purpose_of(&base, Some(&facts)) };
             let job = Job {
                 purpose,
                 schedule: entry.schedule.clone(),
                 command: redact::excerpt(&entry.command),
                 script: script.clone(),
                 lock,
-                date_stamp: facts
-                    .date_stamp
-                    .clone()
-                    .or_else(|| inline_date(&entry.command)),
+                date_stamp: facts.date_stamp.clone().or_else(|| inline_date(&entry.command)),
                 backup: backup.clone(),
             };
             b.add(&id, &base, Kind::Job(job), evidence.clone());
@@ -844,12 +713,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
 
     // Monitors' probes.
     for (monitor, facts, script) in &monitors {
-        let period = match b
-            .components
-            .iter()
-            .find(|c| &c.id == monitor)
-            .map(|c| &c.kind)
-        {
+        let period = match b.components.iter().find(|c| &c.id == monitor).map(|c| &c.kind) {
             Some(Kind::Monitor(m)) => m.period,
             _ => continue,
         };
@@ -864,20 +728,15 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     ProbeAction::Nothing => 0,
                 };
                 if best.as_ref().is_none_or(|(a, _)| rank(action) > rank(*a)) {
-                    best = Some((
-                        action,
-                        Evidence::file(script.clone(), line, redact::excerpt(text)),
-                    ));
+                    best =
+                        Some((action, Evidence::file(script.clone(), line, redact::excerpt(text))));
                 }
             };
             for (line, text) in &facts.lines {
                 let tokens: Vec<&str> = text
                     .split(|c: char| !(c.is_ascii_alphanumeric() || "._@-".contains(c)))
                     .collect();
-                if tokens
-                    .iter()
-                    .any(|t| *t == label || t.strip_suffix(".plist") == Some(label))
-                {
+                if tokens.iter().any(|t| *t == label || t.strip_suffix(".plist") == Some(label)) {
                     let words = text.to_ascii_lowercase();
                     let action = if words.contains("restart")
                         || words.contains("kickstart")
@@ -900,11 +759,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 if matches!(url.host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0")
                     && url.port.is_some_and(|p| service.ports.contains(&p))
                 {
-                    consider(
-                        action_of(url.on_failure.as_deref(), facts),
-                        url.line,
-                        &url.url,
-                    );
+                    consider(action_of(url.on_failure.as_deref(), facts), url.line, &url.url);
                 }
             }
             if service.role == ServiceRole::Database {
@@ -948,10 +803,15 @@ pub fn assemble(mut tree: Tree) -> Twin {
     }
 
     // Code: what each service or job calls.
+    let mut leaks_seen: BTreeSet<(String, u32)> = BTreeSet::new();
+    let mut linked_code: BTreeSet<String> = BTreeSet::new();
     for owner in &code_owners {
         let files = code_files(owner, &python);
+        linked_code.extend(files.iter().cloned());
         let mut apis: BTreeMap<String, (Guard, Option<Option<Duration>>, Evidence)> =
             BTreeMap::new();
+        // Every call that waits forever, so a finding can name each line to fix.
+        let mut untimed: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
         let mut pools = Vec::new();
         for file in &files {
             let Some(facts) = python.get(file) else {
@@ -962,19 +822,40 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     continue;
                 }
                 let evidence = Evidence::file(file.clone(), call.line, call.excerpt.clone());
+                if call.timeout.is_none() {
+                    untimed.entry(call.host.clone()).or_default().push(evidence.clone());
+                }
                 let entry =
-                    apis.entry(call.host.clone())
-                        .or_insert((call.guard, None, evidence.clone()));
+                    apis.entry(call.host.clone()).or_insert((call.guard, None, evidence.clone()));
                 if call.guard > entry.0 {
                     *entry = (call.guard, entry.1, evidence);
                 }
                 entry.1 = Some(match entry.1 {
                     None => call.timeout,
                     Some(None) => None,
-                    Some(Some(t)) => call
-                        .timeout
-                        .map(|c| if c.secs() > t.secs() { c } else { t }),
+                    Some(Some(t)) => call.timeout.map(|c| if c.secs() > t.secs() { c } else { t }),
                 });
+            }
+            for leak in &facts.leaks {
+                if !leaks_seen.insert((file.clone(), leak.line)) {
+                    continue;
+                }
+                b.finding(
+                    "connection-leak",
+                    RiskLevel::Medium,
+                    format!(
+                        "{file}:{} opens a database connection that an exception never returns",
+                        leak.line
+                    ),
+                    "The connection is closed on the normal path only (no `try/finally` or \
+                     `with`). Every exception in between keeps a pooled connection checked out; \
+                     enough of them exhaust the pool and every request then waits for one.",
+                    Some(&owner.id),
+                    vec![
+                        Evidence::file(file.clone(), leak.line, leak.excerpt.clone()),
+                        Evidence::file(file.clone(), leak.close_line, "close() outside finally"),
+                    ],
+                );
             }
             for db in &facts.db {
                 pools.push(Pool {
@@ -985,10 +866,8 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 });
             }
             if facts.telegram_bot {
-                let api = b.api(
-                    "api.telegram.org",
-                    Evidence::file(file.clone(), 1, "imports telegram"),
-                );
+                let api =
+                    b.api("api.telegram.org", Evidence::file(file.clone(), 1, "imports telegram"));
                 b.hard(
                     &owner.id,
                     &api,
@@ -1004,16 +883,14 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 Guard::Swallowed => Strength::Degrades,
                 Guard::Unguarded => Strength::Hard,
             };
-            b.edge(
-                &owner.id,
-                &api,
-                Edge::Requires(Requirement {
-                    strength,
-                    timeout: timeout.flatten(),
-                    any_of: None,
-                }),
-                evidence,
-            );
+            let requirement =
+                Edge::Requires(Requirement { strength, timeout: timeout.flatten(), any_of: None });
+            b.edge(&owner.id, &api, requirement.clone(), evidence);
+            if timeout.flatten().is_none() {
+                for call in untimed.remove(&host).unwrap_or_default() {
+                    b.edge(&owner.id, &api, requirement.clone(), call);
+                }
+            }
             b.hard(
                 &owner.id,
                 "net:uplink",
@@ -1042,19 +919,32 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 .or_else(|| owner.database_url_evidence.clone())
                 .unwrap_or_else(|| Evidence::assumption("code connects to the database"));
             b.hard(&owner.id, database, timeout, evidence);
+            // The service's own connection string says which server it uses; a shared code
+            // folder alone does not.
+            if let Some(url) = &owner.database_url_evidence {
+                b.hard(&owner.id, database, timeout, url.clone());
+            }
         }
         if let Some(component) = b.components.iter_mut().find(|c| c.id == owner.id)
             && let Kind::Service(service) = &mut component.kind
         {
             service.pools = pools;
-            if let Some(workers) = files
-                .iter()
-                .find_map(|f| python.get(f).and_then(|p| p.uvicorn_workers))
+            if let Some(workers) =
+                files.iter().find_map(|f| python.get(f).and_then(|p| p.uvicorn_workers))
                 && service.workers <= 1
             {
                 service.workers = workers;
             }
         }
+    }
+
+    // Code no job or service runs was read, but its calls belong to nothing in the twin.
+    for path in python.keys().filter(|p| !linked_code.contains(*p)) {
+        tree.skip(
+            path,
+            "Python code that no launchd job or cron line runs (directly or by import); its \
+             calls are not in the twin",
+        );
     }
 
     // Logs: growth and rotation.
@@ -1083,11 +973,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
 
     // Whatever no reader used.
     tree.report_unused();
-    debug!(
-        components = b.components.len(),
-        edges = b.dependencies.len(),
-        "assembled"
-    );
+    debug!(components = b.components.len(), edges = b.dependencies.len(), "assembled");
 
     Twin {
         format: TWIN_FORMAT,
@@ -1106,11 +992,169 @@ pub fn assemble(mut tree: Tree) -> Twin {
     }
 }
 
+/// Findings one cron line and its script show on their own.
+fn cron_findings(
+    b: &mut Builder,
+    id: &str,
+    table: &str,
+    entry: &cron::CronEntry,
+    script: &str,
+    facts: &ScriptFacts,
+) {
+    // crontab(5): an unescaped `%` ends the command; the rest becomes standard input.
+    if entry.stdin.is_some() {
+        b.finding(
+            "unescaped-percent",
+            RiskLevel::Medium,
+            format!("{table}:{} has an unescaped `%`; cron cuts the command there", entry.line),
+            "cron turns the first unescaped `%` into a newline and feeds the rest to the \
+             command's standard input, so the command that runs is not the one written. Escape \
+             it as `\\%`.",
+            Some(id),
+            vec![Evidence::file(table, entry.line, entry.excerpt.clone())],
+        );
+    }
+    for line in &facts.load_noops {
+        b.finding(
+            "watchdog-load-noop",
+            RiskLevel::High,
+            format!("{script}:{line} answers a stopped process with `launchctl load`"),
+            "When the process is down but its job is still loaded (launchd keeps a job loaded \
+             after it exits), `launchctl load` reports it is already loaded and starts nothing. \
+             `launchctl kickstart` starts it.",
+            Some(id),
+            vec![Evidence::file(script, *line, "launchctl load")],
+        );
+    }
+    // On APFS (macOS 10.15 and later) `/` is the read-only system volume; data, logs and
+    // the database live on the Data volume at /System/Volumes/Data, so `df /` reports the
+    // wrong volume's use.
+    for (line, mount) in &facts.disk_checks {
+        if mount == "/" {
+            b.finding(
+                "wrong-volume-disk-check",
+                RiskLevel::Medium,
+                format!("{script}:{line} measures `/`, the system volume, not the data volume"),
+                "On macOS the home folder, logs and database sit on the Data volume \
+                 (/System/Volumes/Data). `df /` shows the sealed system volume, so the alert \
+                 can stay quiet while the data volume fills.",
+                Some(id),
+                vec![Evidence::file(script, *line, "df /")],
+            );
+        }
+    }
+    let Some((backup, _)) = &facts.backup else {
+        return;
+    };
+    if let Some(offsite) = &backup.offsite
+        && offsite.mode == "copy"
+    {
+        let prunes = facts.commands.iter().any(|c| {
+            c.name == offsite.tool
+                && c.args.iter().any(|a| {
+                    matches!(a.as_str(), "delete" | "purge" | "cleanup" | "forget" | "prune")
+                        || a.starts_with("--max-age")
+                        || a.starts_with("--min-age")
+                })
+        });
+        if !prunes {
+            let line = facts.offsite_line.unwrap_or(0);
+            b.finding(
+                "offsite-never-pruned",
+                RiskLevel::Low,
+                format!("`{} copy` to {} never deletes anything", offsite.tool, offsite.remote),
+                "`copy` adds files and never removes them, so the off-site store grows without \
+                 bound; when its quota fills, every later upload fails while the local job \
+                 still reports success.",
+                Some(id),
+                vec![Evidence::file(script, line, format!("{} copy", offsite.tool))],
+            );
+        }
+    }
+    for archive in &backup.archives {
+        let name = archive.rsplit('/').next().unwrap_or(archive);
+        let secret = name == ".env"
+            || name.starts_with(".env.")
+            || name == ".pgpass"
+            || name == ".netrc"
+            || name == "rclone.conf"
+            || name.ends_with(".pem")
+            || name.ends_with(".key");
+        if !secret {
+            continue;
+        }
+        let line =
+            facts.lines.iter().find(|(_, text)| text.contains(name)).map_or(0, |(line, _)| *line);
+        b.finding(
+            "secrets-in-backup",
+            RiskLevel::High,
+            format!("the backup archives `{name}`, a file of secrets"),
+            "Every copy of the archive, local and off-site, now holds the credentials; anyone \
+             who can read the backup store can use them.",
+            Some(id),
+            vec![Evidence::file(script, line, redact::excerpt(archive))],
+        );
+    }
+}
+
+/// FileVault with no auto-login: after a power loss the Mac waits at the unlock screen, and
+/// LaunchAgents (which need a logged-in GUI session, launchd.plist(5)) do not start until
+/// someone types the password.
+fn filevault(tree: &mut Tree, b: &mut Builder, jobs: &[(LaunchdJob, Option<String>)]) {
+    let status =
+        first_existing(tree, &["snapshot/fdesetup-status.txt", "snapshot/fdesetup_status.txt"]);
+    let login = first_existing(
+        tree,
+        &["snapshot/defaults-read-loginwindow-autoLoginUser.txt", "snapshot/autologin.txt"],
+    );
+    let Some(status) = status else {
+        return;
+    };
+    let Some(text) = tree.read_text(&status) else {
+        return;
+    };
+    let Some((line, _)) = text.lines().enumerate().find(|(_, l)| l.contains("FileVault is On"))
+    else {
+        return;
+    };
+    let mut evidence = vec![Evidence::file(status, line as u32 + 1, "FileVault is On.")];
+    if let Some(login) = login
+        && let Some(text) = tree.read_text(&login)
+    {
+        match text.lines().enumerate().find(|(_, l)| l.contains("does not exist")) {
+            Some((line, _)) => evidence.push(Evidence::file(
+                login,
+                line as u32 + 1,
+                "autoLoginUser does not exist",
+            )),
+            // A user is set, but FileVault disables auto-login anyway: the disk must be
+            // unlocked by a password at boot.
+            None => evidence.push(Evidence::file(login, 1, "autoLoginUser set")),
+        }
+    }
+    let agents: Vec<&LaunchdJob> =
+        jobs.iter().map(|(job, _)| job).filter(|job| job.path.contains("LaunchAgents")).collect();
+    let Some(first) = agents.first() else {
+        return;
+    };
+    evidence.push(first.label_evidence.clone());
+    b.finding(
+        "filevault-no-autologin",
+        RiskLevel::High,
+        format!(
+            "after a power loss none of the {} LaunchAgents starts until someone logs in",
+            agents.len()
+        ),
+        "FileVault is on and no user logs in automatically, so a reboot stops at the unlock \
+         screen. LaunchAgents run only in a logged-in session; the services stay down until a \
+         person unlocks the Mac. LaunchDaemons would start at boot.",
+        Some("host"),
+        evidence,
+    );
+}
+
 fn first_existing(tree: &Tree, paths: &[&str]) -> Option<String> {
-    paths
-        .iter()
-        .find(|p| tree.exists(p))
-        .map(|p| (*p).to_string())
+    paths.iter().find(|p| tree.exists(p)).map(|p| (*p).to_string())
 }
 
 fn read_time_zone(tree: &mut Tree, b: &mut Builder) -> (String, Evidence) {
@@ -1124,21 +1168,14 @@ fn read_time_zone(tree: &mut Tree, b: &mut Builder) -> (String, Evidence) {
         if let Some(text) = tree.read_text(&path)
             && let Some((zone, line)) = snapshot::time_zone(&text)
         {
-            let excerpt = text
-                .lines()
-                .nth(line as usize - 1)
-                .unwrap_or("")
-                .to_string();
+            let excerpt = text.lines().nth(line as usize - 1).unwrap_or("").to_string();
             return (zone, Evidence::file(path, line, redact::excerpt(&excerpt)));
         }
     }
     b.unlinked.push(
         "no captured time zone (snapshot/systemsetup-gettimezone.txt); assumed UTC".to_string(),
     );
-    (
-        "UTC".to_string(),
-        Evidence::assumption("time zone UTC when none is captured"),
-    )
+    ("UTC".to_string(), Evidence::assumption("time zone UTC when none is captured"))
 }
 
 fn read_database(
@@ -1151,35 +1188,49 @@ fn read_database(
         .iter()
         .position(|a| a == "-D")
         .and_then(|i| job.arguments.get(i + 1))
-        .or_else(|| {
-            job.environment
-                .iter()
-                .find(|(k, _)| k == "PGDATA")
-                .map(|(_, v)| v)
-        })
+        .or_else(|| job.environment.iter().find(|(k, _)| k == "PGDATA").map(|(_, v)| v))
         .and_then(|d| map_path(d, None));
     let Some(data_dir) = data_dir else {
-        b.unlinked.push(format!(
-            "database `{}` has no `-D` data folder; defaults assumed",
-            job.label
-        ));
+        b.unlinked
+            .push(format!("database `{}` has no `-D` data folder; defaults assumed", job.label));
         return Some(postgres::database_config(&BTreeMap::new()));
     };
     let listing: BTreeMap<String, Vec<String>> =
         tree.files.keys().fold(BTreeMap::new(), |mut map, p| {
-            map.entry(parent(p).to_string())
-                .or_default()
-                .push(p.clone());
+            map.entry(parent(p).to_string()).or_default().push(p.clone());
             map
         });
     let list = move |folder: &str| listing.get(folder).cloned().unwrap_or_default();
-    let mut read = |path: &str| tree.read_text(path);
+    let mut files_read: Vec<String> = Vec::new();
+    let mut read = |path: &str| {
+        let text = tree.read_text(path);
+        if text.is_some() {
+            files_read.push(path.to_string());
+        }
+        text
+    };
     let (settings, problems) = postgres::load(&data_dir, &mut read, &list);
     for (problem, _) in problems {
-        b.unlinked
-            .push(format!("postgres configuration: {problem}"));
+        b.unlinked.push(format!("postgres configuration: {problem}"));
     }
-    Some(postgres::database_config(&settings))
+    let config = postgres::database_config(&settings);
+
+    // A file read whose settings all lost to later ones (or are not ones the twin models)
+    // is named, so the user sees it was read and why it changed nothing.
+    for path in files_read {
+        let cited = config
+            .evidence
+            .iter()
+            .any(|(_, e)| matches!(e, Evidence::File { path: p, .. } if *p == path));
+        if !cited {
+            tree.skip(
+                &path,
+                "PostgreSQL configuration read; later files override the settings the twin \
+                 models, or it sets none of them",
+            );
+        }
+    }
+    Some(config)
 }
 
 /// The entry file of a launchd job's code: `pkg.mod:app` for uvicorn/gunicorn, a script
@@ -1207,17 +1258,11 @@ fn entry_of(arguments: &[String], working_directory: &str, tree: &Tree) -> Optio
 
 fn module_file(module: &str, working_directory: &str, tree: &Tree) -> Option<String> {
     let base = module.replace('.', "/");
-    let prefix = if working_directory.is_empty() {
-        String::new()
-    } else {
-        format!("{working_directory}/")
-    };
-    [
-        format!("{prefix}{base}.py"),
-        format!("{prefix}{base}/__init__.py"),
-    ]
-    .into_iter()
-    .find(|p| tree.exists(p))
+    let prefix =
+        if working_directory.is_empty() { String::new() } else { format!("{working_directory}/") };
+    [format!("{prefix}{base}.py"), format!("{prefix}{base}/__init__.py")]
+        .into_iter()
+        .find(|p| tree.exists(p))
 }
 
 /// The script a cron command runs, the folder it runs in and, for `python -m`, the module's
@@ -1239,20 +1284,11 @@ fn script_of(command: &str, tree: &Tree) -> (Option<String>, Option<String>, Opt
             && let Some(module) = words.get(index + 1)
         {
             let folder = working_directory.clone().unwrap_or_default();
-            return (
-                None,
-                working_directory.clone(),
-                module_file(module, &folder, tree),
-            );
+            return (None, working_directory.clone(), module_file(module, &folder, tree));
         }
-        let script_like = [".sh", ".py", ".bash", ".zsh", ".pl", ".rb"]
-            .iter()
-            .any(|e| word.ends_with(e));
-        if script_like
-            && !words
-                .get(index.wrapping_sub(1))
-                .is_some_and(|w| w.starts_with('>'))
-        {
+        let script_like =
+            [".sh", ".py", ".bash", ".zsh", ".pl", ".rb"].iter().any(|e| word.ends_with(e));
+        if script_like && !words.get(index.wrapping_sub(1)).is_some_and(|w| w.starts_with('>')) {
             let mapped = map_path(word, working_directory.as_deref());
             if let Some(mapped) = mapped.filter(|m| tree.exists(m)) {
                 return (Some(mapped), working_directory, None);
@@ -1277,15 +1313,9 @@ fn purpose_of(name: &str, facts: Option<&ScriptFacts>) -> JobPurpose {
         JobPurpose::Sync
     } else if name.contains("report") {
         JobPurpose::Report
-    } else if ["cleanup", "clean", "purge", "prune", "rotate"]
-        .iter()
-        .any(|w| name.contains(w))
-    {
+    } else if ["cleanup", "clean", "purge", "prune", "rotate"].iter().any(|w| name.contains(w)) {
         JobPurpose::Cleanup
-    } else if ["health", "watchdog", "monitor"]
-        .iter()
-        .any(|w| name.contains(w))
-    {
+    } else if ["health", "watchdog", "monitor"].iter().any(|w| name.contains(w)) {
         JobPurpose::Monitor
     } else {
         JobPurpose::Other
@@ -1376,12 +1406,7 @@ fn link_backup(
 ) {
     let evidence = Evidence::file(script, line, "backup step");
     if let (Some(database), Some(dump_line)) = (database, pg_dump_line) {
-        b.hard(
-            job,
-            database,
-            None,
-            Evidence::file(script, dump_line, "pg_dump"),
-        );
+        b.hard(job, database, None, Evidence::file(script, dump_line, "pg_dump"));
     }
 
     // The local store: the tree folder holding dated dumps.
@@ -1409,9 +1434,24 @@ fn link_backup(
                 && let Some(bytes) = tree.read_bytes(dump)
                 && logs::dump_header(&bytes).is_none()
             {
-                b.unlinked.push(format!(
-                    "`{dump}` does not start with the PGDMP header of a custom-format dump"
-                ));
+                let size = bytes.len();
+                let (title, excerpt) = if size == 0 {
+                    (format!("`{dump}` is empty"), "0 bytes".to_string())
+                } else {
+                    (
+                        format!("`{dump}` is not a custom-format dump"),
+                        format!("{size} bytes without the PGDMP header"),
+                    )
+                };
+                b.finding(
+                    "bad-dump",
+                    RiskLevel::High,
+                    title,
+                    "A dump that pg_restore cannot read was kept as if it were good, and the \
+                     retention rule deletes the good ones around it as they age.",
+                    Some(job),
+                    vec![Evidence::file(dump.clone(), 0, excerpt)],
+                );
             }
             let name = dump.rsplit('/').next().unwrap_or(dump).to_string();
             let size = sizes
@@ -1444,12 +1484,7 @@ fn link_backup(
             evidence.clone(),
         );
         b.edge(job, &id, Edge::Copies, evidence.clone());
-        b.hard(
-            &id,
-            "volume:/",
-            None,
-            Evidence::assumption("local backups share the system disk"),
-        );
+        b.hard(&id, "volume:/", None, Evidence::assumption("local backups share the system disk"));
     }
 
     // The off-site copy.
@@ -1459,9 +1494,7 @@ fn link_backup(
             .find(|p| tree.exists(p))
             .and_then(|p| tree.read_text(p));
         let dumps = listing.as_deref().map_or(0, |t| {
-            t.lines()
-                .filter(|l| l.contains(".dump") || l.contains(".sql"))
-                .count() as u32
+            t.lines().filter(|l| l.contains(".dump") || l.contains(".sql")).count() as u32
         });
         let latest = listing.as_deref().and_then(|t| {
             t.lines()
@@ -1512,11 +1545,7 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
         .iter()
         .find(|p| tree.exists(p))
         .map(|p| (*p).to_string());
-    let du = tree
-        .files
-        .keys()
-        .find(|p| p.starts_with("snapshot/du-logs"))
-        .cloned();
+    let du = tree.files.keys().find(|p| p.starts_with("snapshot/du-logs")).cloned();
     let mut sizes: Vec<logs::LogSize> = Vec::new();
     if let Some(ls_path) = &ls
         && let Some(ls_text) = tree.read_text(ls_path)
@@ -1536,11 +1565,7 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
     for file in tree.under("logs").map(str::to_string).collect::<Vec<_>>() {
         tree.mark_used(&file);
     }
-    for file in tree
-        .under("Library/Logs")
-        .map(str::to_string)
-        .collect::<Vec<_>>()
-    {
+    for file in tree.under("Library/Logs").map(str::to_string).collect::<Vec<_>>() {
         tree.mark_used(&file);
     }
 
@@ -1557,9 +1582,18 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
         })
         .cloned()
         .collect();
+    let mut rule_evidence: Vec<Evidence> = Vec::new();
     for path in rule_files {
         if let Some(text) = tree.read_text(&path) {
-            rotated.extend(logs::rotated_paths(&text).into_iter().map(|(p, _)| p));
+            let paths = logs::rotated_paths(&text);
+            if let Some((_, line)) = paths.first() {
+                rule_evidence.push(Evidence::file(
+                    path.clone(),
+                    *line,
+                    format!("{} log rotation rules", paths.len()),
+                ));
+            }
+            rotated.extend(paths.into_iter().map(|(p, _)| p));
         }
     }
 
@@ -1575,25 +1609,22 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
                 per_day += growth;
                 known = true;
             }
-            if !rotated
-                .iter()
-                .any(|pattern| logs::pattern_covers(pattern, log))
-            {
+            if !rotated.iter().any(|pattern| logs::pattern_covers(pattern, log)) {
                 unrotated.push(format!("`{log}`"));
             }
         }
         if !unrotated.is_empty() {
-            let title = format!(
-                "{} writes logs nothing rotates: {}",
-                id,
-                unrotated.join(", ")
-            );
+            let title = format!("{} writes logs nothing rotates: {}", id, unrotated.join(", "));
+            let mut cited = vec![evidence.clone()];
+            cited.extend(rule_evidence.iter().cloned());
             b.finding(
                 "no-rotation",
                 RiskLevel::Medium,
                 title,
+                "No newsyslog or logrotate rule names these files, so they grow until the disk \
+                 is full.",
                 Some(id),
-                evidence.clone(),
+                cited,
             );
         }
         if !service.logs.is_empty() {
@@ -1603,14 +1634,7 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
                 }
                 _ => Evidence::assumption("log growth unknown"),
             };
-            b.edge(
-                id,
-                "volume:/",
-                Edge::WritesTo {
-                    bytes_per_day: per_day,
-                },
-                evidence,
-            );
+            b.edge(id, "volume:/", Edge::WritesTo { bytes_per_day: per_day }, evidence);
         }
     }
 }

@@ -37,9 +37,7 @@ pub fn parse(path: &str, text: &str) -> Result<TunnelConfig, String> {
             .enumerate()
             .skip(from)
             .find(|(_, line)| line.contains(needle) && !line.trim_start().starts_with('#'))
-            .map_or((0, needle.to_string()), |(i, line)| {
-                (i as u32 + 1, redact::excerpt(line))
-            })
+            .map_or((0, needle.to_string()), |(i, line)| (i as u32 + 1, redact::excerpt(line)))
     };
     let timeout = |value: Option<&Value>, default: Duration| -> Duration {
         value
@@ -58,21 +56,16 @@ pub fn parse(path: &str, text: &str) -> Result<TunnelConfig, String> {
         ..TunnelConfig::default()
     };
     let top_timeout = timeout(document.get("originRequest"), Duration::from_secs(30.0));
-    let rules = document
-        .get("ingress")
-        .and_then(Value::as_sequence)
-        .cloned()
-        .unwrap_or_default();
+    let rules = document.get("ingress").and_then(Value::as_sequence).cloned().unwrap_or_default();
     let mut search_from = line_of("ingress:", 0).0 as usize;
     let count = rules.len();
     for (index, rule) in rules.iter().enumerate() {
         let hostname = string(get(rule, "hostname"));
         let rule_path = string(get(rule, "path"));
         let service = string(get(rule, "service")).unwrap_or_default();
-        let needle = hostname.as_deref().map_or_else(
-            || format!("service: {service}"),
-            |host| format!("hostname: {host}"),
-        );
+        let needle = hostname
+            .as_deref()
+            .map_or_else(|| format!("service: {service}"), |host| format!("hostname: {host}"));
         let (line, excerpt) = line_of(&needle, search_from);
         if line > 0 {
             search_from = line as usize;
@@ -116,10 +109,9 @@ pub fn parse(path: &str, text: &str) -> Result<TunnelConfig, String> {
         });
     }
     if count == 0 {
-        config.problems.push((
-            "no ingress rules".to_string(),
-            Evidence::file(path, 0, "ingress missing"),
-        ));
+        config
+            .problems
+            .push(("no ingress rules".to_string(), Evidence::file(path, 0, "ingress missing")));
     }
     Ok(config)
 }
@@ -150,10 +142,7 @@ mod tests {
         assert_eq!(config.ingress[0].port, Some(9000));
         assert_eq!(config.ingress[0].connect_timeout.secs(), 10.0);
         assert_eq!(config.ingress[1].connect_timeout.secs(), 45.0);
-        assert!(matches!(
-            &config.ingress[1].evidence,
-            Evidence::File { line: 8, .. }
-        ));
+        assert!(matches!(&config.ingress[1].evidence, Evidence::File { line: 8, .. }));
         assert!(config.problems.is_empty(), "{:?}", config.problems);
     }
 
@@ -166,5 +155,27 @@ mod tests {
         .unwrap();
         assert_eq!(config.problems.len(), 2);
         assert!(parse("c.yml", "ingress: [").is_err());
+    }
+
+    #[test]
+    fn wildcard_path_rule_and_early_catch_all() {
+        let text = "ingress:\n  - hostname: \"*.example.org\"\n    path: ^/api/.*\n\
+                    \x20   service: http://localhost:7001\n  - service: http_status:404\n\
+                    \x20 - hostname: late.example.org\n    service: http://localhost:7002\n";
+        let config = parse("c.yml", text).unwrap();
+        assert_eq!(config.ingress[0].hostname.as_deref(), Some("*.example.org"));
+        assert_eq!(config.ingress[0].path.as_deref(), Some("^/api/.*"));
+        assert_eq!(config.ingress[0].port, Some(7001));
+        assert!(
+            config.problems.iter().any(|(p, e)| p.contains("catch-all before")
+                && matches!(e, Evidence::File { line: 5, .. }))
+        );
+        assert!(config.problems.iter().any(|(p, _)| p.contains("not a catch-all")));
+        let bad = parse(
+            "c.yml",
+            "ingress:\n  - hostname: a*b.example.org\n    service: x\n  - service: y\n",
+        )
+        .unwrap();
+        assert!(bad.problems.iter().any(|(p, _)| p.contains("wildcard")));
     }
 }

@@ -96,24 +96,12 @@ fn parse_line(line: &str, system: bool) -> Result<(Schedule, Option<String>, Str
         let parts: Vec<&str> = fields.iter().map(String::as_str).collect();
         (fields.join(" "), Timing::Calendar(vec![rule(&parts)?]))
     };
-    let user = if system {
-        Some(take(&mut rest).ok_or("no user field")?)
-    } else {
-        None
-    };
+    let user = if system { Some(take(&mut rest).ok_or("no user field")?) } else { None };
     let command = rest.trim().to_string();
     if command.is_empty() {
         return Err("no command".to_string());
     }
-    Ok((
-        Schedule {
-            source: ScheduleSource::Cron,
-            text,
-            timing,
-        },
-        user,
-        command,
-    ))
+    Ok((Schedule { source: ScheduleSource::Cron, text, timing }, user, command))
 }
 
 /// Builds the calendar rule of five fields.
@@ -121,9 +109,8 @@ pub fn rule(fields: &[&str]) -> Result<CalendarRule, String> {
     if fields.len() != 5 {
         return Err(format!("expected five time fields, found {}", fields.len()));
     }
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
     let minutes = field(fields[0], 0, 59, &[], 0)?;
     let hours = field(fields[1], 0, 23, &[], 0)?;
@@ -177,11 +164,7 @@ fn field(text: &str, min: u32, max: u32, names: &[&str], name_base: u32) -> Resu
         } else {
             let single = value(range)?;
             // `a/n` runs from a to the end of the field, as FreeBSD's cron reads it.
-            if item.contains('/') {
-                (single, max)
-            } else {
-                (single, single)
-            }
+            if item.contains('/') { (single, max) } else { (single, single) }
         };
         if low > high {
             return Err(format!("range `{range}` runs backwards"));
@@ -221,10 +204,8 @@ pub fn period_of(timing: &Timing) -> Option<drtwin_model::Duration> {
         Timing::Every(period) => Some(*period),
         Timing::AtBoot => None,
         Timing::Calendar(rules) => {
-            let per_day: u32 = rules
-                .iter()
-                .map(|rule| rule.minutes.count_ones() * rule.hours.count_ones())
-                .sum();
+            let per_day: u32 =
+                rules.iter().map(|rule| rule.minutes.count_ones() * rule.hours.count_ones()).sum();
             let all_days = rules.iter().all(|rule| {
                 rule.days == schedule::ALL_DAYS && rule.weekdays == schedule::ALL_WEEKDAYS
             });
@@ -303,9 +284,20 @@ mod tests {
         let period = period_of(&Timing::Calendar(vec![rule])).unwrap();
         assert_eq!(period.secs(), 300.0);
         let rule = only_rule("0 */2 * * * x");
-        assert_eq!(
-            period_of(&Timing::Calendar(vec![rule])).unwrap().secs(),
-            7200.0
+        assert_eq!(period_of(&Timing::Calendar(vec![rule])).unwrap().secs(), 7200.0);
+    }
+
+    #[test]
+    fn midnight_lists_of_names_and_stepped_ranges() {
+        let (entries, errors) = parse("@midnight x\n1-30/7\t*\t*\tJAN,jul\tmon-fri\ty\n", false);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            matches!(&entries[0].schedule.timing, Timing::Calendar(r) if r[0].hours == 1 && r[0].minutes == 1)
         );
+        let Timing::Calendar(rules) = &entries[1].schedule.timing else { panic!("calendar") };
+        assert_eq!(rules[0].minutes, (1 << 1) | (1 << 8) | (1 << 15) | (1 << 22) | (1 << 29));
+        assert_eq!(rules[0].months, (1 << 1) | (1 << 7));
+        assert_eq!(rules[0].weekdays, 0b0111110);
+        assert_eq!(entries[1].command, "y");
     }
 }

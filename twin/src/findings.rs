@@ -5,14 +5,24 @@
 
 use std::collections::BTreeSet;
 
-use drtwin_model::{Edge, Evidence, Finding, Kind, RiskLevel, ServiceRole, Timing, Twin};
+use drtwin_model::{
+    Edge, Evidence, Finding, Kind, ProbeAction, RiskLevel, ServiceRole, Tier, Timing, Twin,
+};
 
 /// Codes only the assembler can raise, since the twin no longer holds their cause.
-const READ_TIME_CODES: [&str; 4] = [
+const READ_TIME_CODES: [&str; 12] = [
     "misspelt-key",
     "ingress-config",
     "no-rotation",
     "tunnel-no-run",
+    "unescaped-percent",
+    "watchdog-load-noop",
+    "wrong-volume-disk-check",
+    "offsite-never-pruned",
+    "secrets-in-backup",
+    "filevault-no-autologin",
+    "connection-leak",
+    "bad-dump",
 ];
 
 pub fn findings(twin: &Twin) -> Vec<Finding> {
@@ -55,14 +65,20 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
         };
         let endings = service.restart.restarts_after;
         let first = component.evidence.clone();
+        // The supervisor's edge carries the KeepAlive key's line; cite it before the label.
+        let keep_alive: Vec<Evidence> = twin
+            .dependencies
+            .iter()
+            .filter(|d| d.to == component.id && matches!(d.kind, Edge::Supervises))
+            .flat_map(|d| d.evidence.iter().cloned())
+            .filter(|e| matches!(e, Evidence::File { line, .. } if *line > 0))
+            .chain(first.iter().cloned())
+            .collect();
         if endings.is_none() {
             push(
                 "no-keepalive",
                 RiskLevel::High,
-                format!(
-                    "{} is not restarted by launchd when it ends",
-                    component.name
-                ),
+                format!("{} is not restarted by launchd when it ends", component.name),
                 "KeepAlive is absent or false: after any exit or kill the service stays down until a monitor or a person starts it.",
                 &component.id,
                 first.clone(),
@@ -88,14 +104,12 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
             push(
                 "keepalive-partial",
                 RiskLevel::Medium,
-                format!(
-                    "{} is not restarted after {}",
-                    component.name,
-                    missing.join(", ")
-                ),
-                "The KeepAlive dictionary covers only some endings.",
+                format!("{} is not restarted after {}", component.name, missing.join(", ")),
+                "launchd.plist(5): the KeepAlive dictionary restarts the job only for the \
+                 endings its keys name (SuccessfulExit=false skips exit 0, Crashed=true covers \
+                 crash signals only); any other ending leaves the service down.",
                 &component.id,
-                first.clone(),
+                keep_alive.clone(),
             );
         }
         if !probed.contains(component.id.as_str()) && service.role != ServiceRole::Database
@@ -108,6 +122,52 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                 "Neither the health monitor nor the watchdog checks it; a hang goes unnoticed.",
                 &component.id,
                 first.clone(),
+            );
+        }
+        let restarted_by_monitor = twin.dependencies.iter().any(|d| {
+            d.to == component.id
+                && matches!(d.kind, Edge::Probes { action: ProbeAction::Restart, .. })
+        });
+        if probed.contains(component.id.as_str()) && !restarted_by_monitor {
+            // Cite the alert-only probe, and each monitor that restarts other services but
+            // leaves this one out.
+            let mut evidence: Vec<Evidence> = twin
+                .dependencies
+                .iter()
+                .filter(|d| d.to == component.id && matches!(d.kind, Edge::Probes { .. }))
+                .flat_map(|d| d.evidence.iter().cloned())
+                .collect();
+            for restarter in twin
+                .dependencies
+                .iter()
+                .filter(|d| {
+                    matches!(d.kind, Edge::Probes { action: ProbeAction::Restart, .. })
+                        && !twin
+                            .dependencies
+                            .iter()
+                            .any(|o| o.from == d.from && o.to == component.id)
+                })
+                .map(|d| d.from.as_str())
+                .collect::<BTreeSet<_>>()
+            {
+                if let Some(probe) = twin
+                    .dependencies
+                    .iter()
+                    .filter(|d| d.from == restarter && matches!(d.kind, Edge::Probes { .. }))
+                    .flat_map(|d| d.evidence.iter())
+                    .min()
+                {
+                    evidence.push(probe.clone());
+                }
+            }
+            push(
+                "monitor-alert-only",
+                RiskLevel::Medium,
+                format!("no monitor restarts {}; it is only alerted on", component.name),
+                "A monitor notices when it is down but only sends an alert, and the monitor that \
+                 restarts the other services leaves it out; it stays down until a person acts.",
+                &component.id,
+                evidence,
             );
         }
         if service.role == ServiceRole::Web && service.workers <= 1 {
@@ -135,16 +195,10 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                 evidence.push(pool.evidence.clone());
             }
         }
-        let available = u64::from(
-            db.max_connections
-                .saturating_sub(db.superuser_reserved_connections),
-        );
+        let available =
+            u64::from(db.max_connections.saturating_sub(db.superuser_reserved_connections));
         if total > available {
-            if let Some((_, e)) = db
-                .evidence
-                .iter()
-                .find(|(name, _)| name == "max_connections")
-            {
+            if let Some((_, e)) = db.evidence.iter().find(|(name, _)| name == "max_connections") {
                 evidence.push(e.clone());
             }
             push(
@@ -192,6 +246,73 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
         }
     }
 
+    // Point-in-time recovery needs WAL archiving or a streaming standby (PostgreSQL docs,
+    // "Continuous Archiving and Point-in-Time Recovery").
+    if let Some((db_component, db)) = database
+        && db.archive_mode == "off"
+    {
+        let evidence: Vec<Evidence> = db
+            .evidence
+            .iter()
+            .filter(|(name, _)| {
+                name == "archive_mode" || (name == "max_wal_senders" && db.max_wal_senders == 0)
+            })
+            .map(|(_, e)| e.clone())
+            .collect();
+        let standby = if db.max_wal_senders == 0 {
+            " and max_wal_senders = 0 rules out a standby or pg_basebackup"
+        } else {
+            ""
+        };
+        push(
+            "no-pitr",
+            RiskLevel::High,
+            format!("PostgreSQL keeps no WAL archive{standby}"),
+            "With archive_mode off the only restore point is the last dump: everything written \
+             since it is lost with the disk.",
+            &db_component.id,
+            evidence,
+        );
+    }
+
+    // Staging and production on one database server: a staging load test or migration
+    // takes connections and I/O from production.
+    let tier_services = |tier: Tier| -> BTreeSet<&str> {
+        twin.endpoints()
+            .into_iter()
+            .filter(|e| matches!(&e.kind, Kind::Endpoint(endpoint) if endpoint.tier == tier))
+            .flat_map(|e| {
+                twin.dependencies
+                    .iter()
+                    .filter(move |d| d.from == e.id && matches!(d.kind, Edge::Requires(_)))
+                    .map(|d| d.to.as_str())
+            })
+            .filter(|id| matches!(twin.component(id).map(|c| &c.kind), Some(Kind::Service(s)) if s.role != ServiceRole::Tunnel))
+            .collect()
+    };
+    let production = tier_services(Tier::Production);
+    let staging = tier_services(Tier::Staging);
+    if let Some((db_component, _)) = database {
+        let uses_db = |service: &str| {
+            twin.dependencies.iter().find(|d| d.from == service && d.to == db_component.id)
+        };
+        let shared_with_production = production.iter().any(|p| uses_db(p).is_some());
+        for service in staging.difference(&production) {
+            if let (true, Some(edge)) = (shared_with_production, uses_db(service)) {
+                push(
+                    "staging-shares-production-db",
+                    RiskLevel::Medium,
+                    format!("staging {service} uses the production database server"),
+                    "Staging and production connect to the same PostgreSQL server: they share \
+                     its connection limit, disk and crashes, so a staging mistake takes \
+                     production down with it.",
+                    service,
+                    edge.evidence.clone(),
+                );
+            }
+        }
+    }
+
     // Edges without timeouts.
     for dependency in &twin.dependencies {
         let Edge::Requires(requirement) = &dependency.kind else {
@@ -215,10 +336,7 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
             Kind::Service(service) if service.role == ServiceRole::Database => push(
                 "no-connect-timeout",
                 RiskLevel::Medium,
-                format!(
-                    "{} connects to the database without connect_timeout",
-                    dependency.from
-                ),
+                format!("{} connects to the database without connect_timeout", dependency.from),
                 "libpq waits forever for a connection when the server is hung.",
                 &dependency.from,
                 dependency.evidence.clone(),
@@ -243,9 +361,9 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
             Kind::Job(job) => {
                 let evidence = component.evidence.clone();
                 let frequent = match &job.schedule.timing {
-                    Timing::Calendar(rules) => rules
-                        .iter()
-                        .any(|r| r.hours.count_ones() > 1 || r.minutes.count_ones() > 1),
+                    Timing::Calendar(rules) => {
+                        rules.iter().any(|r| r.hours.count_ones() > 1 || r.minutes.count_ones() > 1)
+                    }
                     Timing::Every(_) => true,
                     Timing::AtBoot => false,
                 };
@@ -258,10 +376,7 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                     push(
                         "no-lock",
                         level,
-                        format!(
-                            "{} has no lock; a long run overlaps the next",
-                            component.name
-                        ),
+                        format!("{} has no lock; a long run overlaps the next", component.name),
                         "Nothing stops two runs at once (no flock, lock file or noclobber).",
                         &component.id,
                         evidence.clone(),
@@ -270,6 +385,16 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                 if let Some(backup) = &job.backup
                     && !backup.checks_errors
                 {
+                    // The pg_dump line is on the job's edge to the database.
+                    let dump_evidence: Vec<Evidence> = twin
+                        .dependencies
+                        .iter()
+                        .filter(|d| {
+                            d.from == component.id && database.is_some_and(|(db, _)| db.id == d.to)
+                        })
+                        .flat_map(|d| d.evidence.iter().cloned())
+                        .chain(evidence.iter().cloned())
+                        .collect();
                     {
                         push(
                             "no-error-check-in-backup",
@@ -277,7 +402,7 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                             format!("{} carries on after a failed step", component.name),
                             "Without `set -e` or `|| exit`, a failed pg_dump still gets copied off-site and old good dumps get deleted.",
                             &component.id,
-                            evidence.clone(),
+                            dump_evidence,
                         );
                     }
                 }
@@ -303,6 +428,27 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                         evidence.clone(),
                     );
                 }
+                // crontab(5): when both day fields are restricted (neither starts with `*`)
+                // a day matching either runs the job; launchd ORs Day and Weekday too.
+                if let Timing::Calendar(rules) = &job.schedule.timing
+                    && rules.iter().any(|r| {
+                        r.days_or_weekdays
+                            && r.days != drtwin_model::schedule::ALL_DAYS
+                            && r.weekdays != drtwin_model::schedule::ALL_WEEKDAYS
+                    })
+                {
+                    push(
+                        "day-fields-or",
+                        RiskLevel::Low,
+                        format!(
+                            "{} runs on its days of the month and also on every matching weekday",
+                            component.name
+                        ),
+                        "Both the day-of-month and the day-of-week field are set, so cron runs the job when either matches (not both): `1,15 * 1` runs on the 1st, the 15th and every Monday.",
+                        &component.id,
+                        evidence.clone(),
+                    );
+                }
             }
             Kind::Monitor(monitor) => {
                 if let Some(alert) = &monitor.alert
@@ -323,11 +469,7 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                     .components
                     .iter()
                     .any(|c| matches!(&c.kind, Kind::BackupStore(s) if s.offsite));
-                let level = if has_offsite {
-                    RiskLevel::Medium
-                } else {
-                    RiskLevel::Critical
-                };
+                let level = if has_offsite { RiskLevel::Medium } else { RiskLevel::Critical };
                 push(
                     "backups-same-disk",
                     level,

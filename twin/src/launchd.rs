@@ -103,10 +103,7 @@ impl LaunchdJob {
     }
 
     pub fn env(&self, name: &str) -> Option<&str> {
-        self.environment
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.environment.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
     /// Evidence for a key of this file.
@@ -123,11 +120,7 @@ impl LaunchdJob {
 /// Parses one plist file. `Err` carries the reason launchd would reject it.
 pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
     let is_binary = bytes.starts_with(b"bplist");
-    let text = if is_binary {
-        None
-    } else {
-        Some(String::from_utf8_lossy(bytes).into_owned())
-    };
+    let text = if is_binary { None } else { Some(String::from_utf8_lossy(bytes).into_owned()) };
 
     // Parse as is, then from the prolog if comments or junk come first.
     let value = match Value::from_reader(std::io::Cursor::new(bytes)) {
@@ -153,22 +146,13 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
     let search = searchable.as_deref();
     let evidence = |key: &str| key_evidence(path, search, key);
 
-    let Some(label) = dict
-        .get("Label")
-        .and_then(Value::as_string)
-        .map(str::to_string)
-    else {
+    let Some(label) = dict.get("Label").and_then(Value::as_string).map(str::to_string) else {
         return Err("no Label; launchd refuses a job without one".to_string());
     };
     let arguments: Vec<String> = dict
         .get("ProgramArguments")
         .and_then(Value::as_array)
-        .map(|array| {
-            array
-                .iter()
-                .filter_map(|v| v.as_string().map(str::to_string))
-                .collect()
-        })
+        .map(|array| array.iter().filter_map(|v| v.as_string().map(str::to_string)).collect())
         .unwrap_or_default();
     let program = dict
         .get("Program")
@@ -184,12 +168,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
         .and_then(Value::as_dictionary)
         .map(|env| {
             env.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_string().map(str::to_string).unwrap_or_default(),
-                    )
-                })
+                .map(|(k, v)| (k.clone(), v.as_string().map(str::to_string).unwrap_or_default()))
                 .collect()
         })
         .unwrap_or_default();
@@ -238,16 +217,10 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
 
     let seconds = |key: &str, default: f64| {
         dict.get(key)
-            .and_then(|v| {
-                v.as_signed_integer()
-                    .or_else(|| v.as_real().map(|r| r as i64))
-            })
+            .and_then(|v| v.as_signed_integer().or_else(|| v.as_real().map(|r| r as i64)))
             .map_or(default, |v| v.max(0) as f64)
     };
-    let run_at_load = dict
-        .get("RunAtLoad")
-        .and_then(Value::as_boolean)
-        .unwrap_or(false)
+    let run_at_load = dict.get("RunAtLoad").and_then(Value::as_boolean).unwrap_or(false)
         || matches!(&keep_alive, KeepAlive::Conditions(c) if c.successful_exit.is_some());
     let restart = RestartPolicy {
         supervisor: Some("launchd".to_string()),
@@ -285,11 +258,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
             })
             .collect::<Vec<_>>()
             .join(", ");
-        Some((
-            rules,
-            format!("StartCalendarInterval {text}"),
-            evidence("StartCalendarInterval"),
-        ))
+        Some((rules, format!("StartCalendarInterval {text}"), evidence("StartCalendarInterval")))
     });
 
     let logs: Vec<String> = ["StandardOutPath", "StandardErrorPath"]
@@ -301,15 +270,13 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
             }
             logs
         });
-    let memory_limit_bytes = ["HardResourceLimits", "SoftResourceLimits"]
-        .iter()
-        .find_map(|key| {
-            dict.get(key)
-                .and_then(Value::as_dictionary)
-                .and_then(|d| d.get("ResidentSetSize").or_else(|| d.get("Data")))
-                .and_then(|v| v.as_signed_integer())
-                .map(|v| v.max(0) as u64)
-        });
+    let memory_limit_bytes = ["HardResourceLimits", "SoftResourceLimits"].iter().find_map(|key| {
+        dict.get(key)
+            .and_then(Value::as_dictionary)
+            .and_then(|d| d.get("ResidentSetSize").or_else(|| d.get("Data")))
+            .and_then(|v| v.as_signed_integer())
+            .map(|v| v.max(0) as u64)
+    });
 
     // Ports, workers and role from the command line and environment.
     let mut ports = Vec::new();
@@ -363,10 +330,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
         label,
         program,
         arguments,
-        working_directory: dict
-            .get("WorkingDirectory")
-            .and_then(Value::as_string)
-            .map(Into::into),
+        working_directory: dict.get("WorkingDirectory").and_then(Value::as_string).map(Into::into),
         environment,
         restart,
         misspelt,
@@ -457,10 +421,7 @@ fn role_of(label: &str, program: &str, arguments: &[String], has_port: bool) -> 
 /// letters off).
 fn near(key: &str, known: &str) -> bool {
     let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
+        s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
     };
     let (a, b) = (squash(key), squash(known));
     a == b || (b.len() > 6 && edit_distance(&a, &b) <= 2)
@@ -474,9 +435,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
+            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
             previous = current;
         }
     }
@@ -492,11 +451,7 @@ pub fn blank_xml_comments(text: &str) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start..];
         let end = after.find("-->").map_or(after.len(), |e| e + 3);
-        out.extend(
-            after[..end]
-                .chars()
-                .map(|c| if c == '\n' { '\n' } else { ' ' }),
-        );
+        out.extend(after[..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
         rest = &after[end..];
     }
     out.push_str(rest);
@@ -531,11 +486,7 @@ fn evidence_text(path: &str, text: Option<&str>, flag: &str, value: Option<&str>
     let lines: Vec<&str> = text.lines().collect();
     for (index, line) in lines.iter().enumerate() {
         if line.contains(&format!("<string>{flag}</string>")) || line.contains(flag) {
-            let excerpt = format!(
-                "{} {}",
-                line.trim(),
-                lines.get(index + 1).unwrap_or(&"").trim()
-            );
+            let excerpt = format!("{} {}", line.trim(), lines.get(index + 1).unwrap_or(&"").trim());
             return Evidence::file(path, index as u32 + 1, redact::excerpt(&excerpt));
         }
     }
@@ -563,16 +514,9 @@ mod tests {
     #[test]
     fn keep_alive_shapes() {
         assert_eq!(parse_body("").restart.restarts_after, Endings::NONE);
+        assert_eq!(parse_body("<key>KeepAlive</key><true />").restart.restarts_after, Endings::ALL);
         assert_eq!(
-            parse_body("<key>KeepAlive</key><true />")
-                .restart
-                .restarts_after,
-            Endings::ALL
-        );
-        assert_eq!(
-            parse_body("<key>KeepAlive</key><false/>")
-                .restart
-                .restarts_after,
+            parse_body("<key>KeepAlive</key><false/>").restart.restarts_after,
             Endings::NONE
         );
         let exit_false =
@@ -581,31 +525,15 @@ mod tests {
         assert!(
             !endings.clean_exit && endings.error_exit && endings.crash_signal && endings.killed
         );
-        assert!(
-            exit_false.restart.run_at_load,
-            "SuccessfulExit implies RunAtLoad"
-        );
+        assert!(exit_false.restart.run_at_load, "SuccessfulExit implies RunAtLoad");
         let crashed = parse_body("<key>KeepAlive</key><dict><key>Crashed</key><true/></dict>")
             .restart
             .restarts_after;
-        assert_eq!(
-            crashed,
-            Endings {
-                crash_signal: true,
-                ..Endings::NONE
-            }
-        );
+        assert_eq!(crashed, Endings { crash_signal: true, ..Endings::NONE });
         let not_crashed = parse_body("<key>KeepAlive</key><dict><key>Crashed</key><false/></dict>")
             .restart
             .restarts_after;
-        assert_eq!(
-            not_crashed,
-            Endings {
-                clean_exit: true,
-                error_exit: true,
-                ..Endings::NONE
-            }
-        );
+        assert_eq!(not_crashed, Endings { clean_exit: true, error_exit: true, ..Endings::NONE });
         let path_state = parse_body(
             "<key>KeepAlive</key><dict><key>PathState</key><dict><key>/tmp/x</key><true/></dict>\
              </dict>",
@@ -646,10 +574,7 @@ mod tests {
     fn commented_keys_are_not_cited() {
         let job = parse_body("<!-- <key>KeepAlive</key><true/> -->\n<key>RunAtLoad</key><true/>");
         assert_eq!(job.restart.keep_alive, KeepAlive::Absent);
-        assert!(matches!(
-            job.keep_alive_evidence,
-            Evidence::File { line: 0, .. }
-        ));
+        assert!(matches!(job.keep_alive_evidence, Evidence::File { line: 0, .. }));
     }
 
     #[test]
@@ -660,11 +585,7 @@ mod tests {
              <key>Minute</key><integer>30</integer></dict></array>",
         );
         let (rules, _, _) = job.calendar.unwrap();
-        assert_eq!(
-            rules[0].minutes,
-            schedule::ALL_MINUTES,
-            "a missing key is a wildcard"
-        );
+        assert_eq!(rules[0].minutes, schedule::ALL_MINUTES, "a missing key is a wildcard");
         assert_eq!(rules[0].hours, 1 << 3);
         assert_eq!(rules[1].weekdays, 1, "weekday 7 is Sunday");
         assert!(rules[1].days_or_weekdays);
@@ -677,13 +598,24 @@ mod tests {
         dict.insert("Program".into(), Value::String("/usr/bin/true".into()));
         dict.insert("StartInterval".into(), Value::Integer(600.into()));
         let mut bytes = Vec::new();
-        Value::Dictionary(dict)
-            .to_writer_binary(&mut bytes)
-            .unwrap();
+        Value::Dictionary(dict).to_writer_binary(&mut bytes).unwrap();
         let job = parse("x.plist", &bytes).unwrap();
         assert_eq!(job.start_interval.as_ref().map(|s| s.0), Some(600));
         assert!(matches!(job.label_evidence, Evidence::File { line: 0, .. }));
         assert!(parse("y.plist", b"bplist00garbage").is_err());
         assert!(parse("z.plist", b"<plist><dict><key>Label</key>").is_err());
+    }
+
+    #[test]
+    fn program_without_arguments_and_daemon_folder() {
+        let text = "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>Label</key>\
+                    <string>org.example.d</string><key>Program</key><string>/usr/sbin/d</string>\
+                    </dict></plist>";
+        let daemon = parse("Library/LaunchDaemons/d.plist", text.as_bytes()).unwrap();
+        assert_eq!(daemon.program, "/usr/sbin/d");
+        assert!(daemon.arguments.is_empty());
+        assert!(daemon.daemon, "LaunchDaemons start at boot");
+        let agent = parse("Library/LaunchAgents/d.plist", text.as_bytes()).unwrap();
+        assert!(!agent.daemon, "LaunchAgents start at login");
     }
 }

@@ -35,9 +35,7 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
-        ScanOptions {
-            max_file_bytes: 10 * 1024 * 1024,
-        }
+        ScanOptions { max_file_bytes: 10 * 1024 * 1024 }
     }
 }
 
@@ -61,26 +59,17 @@ pub fn scan(root: &Path, options: &ScanOptions) -> Result<Twin, ScanError> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ScanError::NotFound {
-                path: root.to_path_buf(),
-            });
+            return Err(ScanError::NotFound { path: root.to_path_buf() });
         }
         Err(source) => {
-            return Err(ScanError::Unreadable {
-                path: root.to_path_buf(),
-                source,
-            });
+            return Err(ScanError::Unreadable { path: root.to_path_buf(), source });
         }
     };
     if !metadata.is_dir() {
-        return Err(ScanError::NotADirectory {
-            path: root.to_path_buf(),
-        });
+        return Err(ScanError::NotADirectory { path: root.to_path_buf() });
     }
-    let tree = walk::Tree::walk(root, options).map_err(|source| ScanError::Unreadable {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    let tree = walk::Tree::walk(root, options)
+        .map_err(|source| ScanError::Unreadable { path: root.to_path_buf(), source })?;
     let mut twin = assemble::assemble(tree);
     twin.findings = findings::findings(&twin);
     Ok(twin)

@@ -20,9 +20,8 @@ pub type LsRow = (String, u64, Option<(u32, u32)>, u32);
 /// Parses `ls -l` output: size is the fifth column, the name the last; month and day give
 /// the date (the year is not shown, so the caller supplies it).
 pub fn parse_ls(text: &str) -> Vec<LsRow> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let mut out = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -32,10 +31,7 @@ pub fn parse_ls(text: &str) -> Vec<LsRow> {
         let Ok(size) = fields[4].parse::<u64>() else {
             continue;
         };
-        let month = MONTHS
-            .iter()
-            .position(|m| *m == fields[5])
-            .map(|m| m as u32 + 1);
+        let month = MONTHS.iter().position(|m| *m == fields[5]).map(|m| m as u32 + 1);
         let day = fields[6].parse::<u32>().ok();
         let date = month.zip(day);
         let name = fields[8..].join(" ");
@@ -62,33 +58,22 @@ pub fn log_sizes(ls: &str, earlier: Option<(&str, (i32, u32, u32))>) -> Vec<LogS
     parse_ls(ls)
         .into_iter()
         .map(|(name, bytes, date, line)| {
-            let bytes_per_day = earlier_sizes
-                .as_ref()
-                .and_then(|(sizes, (year, month, day))| {
-                    let before = *sizes.get(&name)?;
-                    let (now_month, now_day) = date?;
-                    let now_year = if now_month < *month { year + 1 } else { *year };
-                    let days =
-                        day_number(now_year, now_month, now_day) - day_number(*year, *month, *day);
-                    (days > 0).then(|| bytes.saturating_sub(before) as f64 / days as f64)
-                });
-            LogSize {
-                name,
-                bytes,
-                bytes_per_day,
-                line,
-            }
+            let bytes_per_day = earlier_sizes.as_ref().and_then(|(sizes, (year, month, day))| {
+                let before = *sizes.get(&name)?;
+                let (now_month, now_day) = date?;
+                let now_year = if now_month < *month { year + 1 } else { *year };
+                let days =
+                    day_number(now_year, now_month, now_day) - day_number(*year, *month, *day);
+                (days > 0).then(|| bytes.saturating_sub(before) as f64 / days as f64)
+            });
+            LogSize { name, bytes, bytes_per_day, line }
         })
         .collect()
 }
 
 /// Days since an arbitrary epoch (proleptic Gregorian), for differences only.
 fn day_number(year: i32, month: u32, day: u32) -> i64 {
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * m as i32 + 2) / 5 + day as i32 - 1;
@@ -99,9 +84,7 @@ fn day_number(year: i32, month: u32, day: u32) -> i64 {
 /// A size as `df -h` prints it: `228Gi`, `26G`, `483Mi`, `0Bi` (powers of 1024).
 pub fn human_bytes(text: &str) -> Option<u64> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let number: f64 = text[..split].parse().ok()?;
     let unit = text[split..].trim_end_matches('i').trim_end_matches('B');
     let power = match unit {
@@ -175,10 +158,7 @@ pub fn dump_header(bytes: &[u8]) -> Option<DumpHeader> {
     if bytes.len() < 11 || !bytes.starts_with(b"PGDMP") {
         return None;
     }
-    Some(DumpHeader {
-        version: (bytes[5], bytes[6], bytes[7]),
-        custom_format: bytes[10] == 1,
-    })
+    Some(DumpHeader { version: (bytes[5], bytes[6], bytes[7]), custom_format: bytes[10] == 1 })
 }
 
 /// A `YYYY-MM-DD` or `YYYYMMDD` date in a file name.
@@ -215,10 +195,7 @@ mod tests {
         let sizes = log_sizes(ls, Some((du, (2026, 11, 25))));
         assert_eq!(sizes.len(), 1);
         assert_eq!(sizes[0].bytes, 3_145_728);
-        assert_eq!(
-            sizes[0].bytes_per_day,
-            Some((3_145_728.0 - 1_048_576.0) / 5.0)
-        );
+        assert_eq!(sizes[0].bytes_per_day, Some((3_145_728.0 - 1_048_576.0) / 5.0));
         let across_year = log_sizes(
             "-rw-r--r--  1 u  staff  2048 Jan  2 10:00 a.log\n",
             Some(("1\t/x/a.log\n", (2026, 12, 31))),
@@ -248,13 +225,7 @@ mod tests {
         assert_eq!(header.version, (1, 15, 0));
         assert!(header.custom_format);
         assert!(dump_header(b"not a dump").is_none());
-        assert_eq!(
-            date_in_name("db-2026-11-25.dump").as_deref(),
-            Some("2026-11-25")
-        );
-        assert_eq!(
-            date_in_name("gigi-20261125.log").as_deref(),
-            Some("20261125")
-        );
+        assert_eq!(date_in_name("db-2026-11-25.dump").as_deref(), Some("2026-11-25"));
+        assert_eq!(date_in_name("gigi-20261125.log").as_deref(), Some("20261125"));
     }
 }

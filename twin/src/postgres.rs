@@ -29,34 +29,14 @@ pub fn load(
     let mut problems = Vec::new();
     let mut visiting = Vec::new();
     let main = join(data_dir, "postgresql.conf");
-    read_file(
-        &main,
-        true,
-        read,
-        list,
-        &mut settings,
-        &mut problems,
-        &mut visiting,
-    );
+    read_file(&main, true, read, list, &mut settings, &mut problems, &mut visiting);
     let auto = join(data_dir, "postgresql.auto.conf");
-    read_file(
-        &auto,
-        false,
-        read,
-        list,
-        &mut settings,
-        &mut problems,
-        &mut visiting,
-    );
+    read_file(&auto, false, read, list, &mut settings, &mut problems, &mut visiting);
     (settings, problems)
 }
 
 fn join(folder: &str, name: &str) -> String {
-    if folder.is_empty() {
-        name.to_string()
-    } else {
-        format!("{folder}/{name}")
-    }
+    if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -70,18 +50,13 @@ fn read_file(
     visiting: &mut Vec<String>,
 ) {
     if visiting.iter().any(|seen| seen == path) || visiting.len() > 10 {
-        problems.push((
-            format!("include cycle at `{path}`"),
-            Evidence::file(path, 0, "include cycle"),
-        ));
+        problems
+            .push((format!("include cycle at `{path}`"), Evidence::file(path, 0, "include cycle")));
         return;
     }
     let Some(text) = read(path) else {
         if required {
-            problems.push((
-                format!("`{path}` is missing"),
-                Evidence::file(path, 0, "missing"),
-            ));
+            problems.push((format!("`{path}` is missing"), Evidence::file(path, 0, "missing")));
         }
         return;
     };
@@ -140,9 +115,7 @@ pub fn parse_line(raw: &str) -> Option<(String, String)> {
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
-    let name_end = line
-        .find(|c: char| c.is_whitespace() || c == '=')
-        .unwrap_or(line.len());
+    let name_end = line.find(|c: char| c.is_whitespace() || c == '=').unwrap_or(line.len());
     let name = line[..name_end].to_ascii_lowercase();
     let rest = line[name_end..].trim_start();
     let rest = rest.strip_prefix('=').unwrap_or(rest).trim_start();
@@ -166,10 +139,7 @@ pub fn parse_line(raw: &str) -> Option<(String, String)> {
         }
         value
     } else {
-        rest.split(|c: char| c.is_whitespace() || c == '#')
-            .next()
-            .unwrap_or("")
-            .to_string()
+        rest.split(|c: char| c.is_whitespace() || c == '#').next().unwrap_or("").to_string()
     };
     (!name.is_empty()).then_some((name, value))
 }
@@ -198,21 +168,13 @@ pub fn boolean(value: &str) -> Option<bool> {
 /// The settings that matter, with the defaults of FORMATS.md where a setting is absent.
 pub fn database_config(settings: &BTreeMap<String, Setting>) -> DatabaseConfig {
     let text = |name: &str, default: &str| {
-        settings
-            .get(name)
-            .map_or_else(|| default.to_string(), |s| s.value.to_ascii_lowercase())
+        settings.get(name).map_or_else(|| default.to_string(), |s| s.value.to_ascii_lowercase())
     };
     let number = |name: &str, default: u32| {
-        settings
-            .get(name)
-            .and_then(|s| s.value.trim().parse().ok())
-            .unwrap_or(default)
+        settings.get(name).and_then(|s| s.value.trim().parse().ok()).unwrap_or(default)
     };
     let flag = |name: &str, default: bool| {
-        settings
-            .get(name)
-            .and_then(|s| boolean(&s.value))
-            .unwrap_or(default)
+        settings.get(name).and_then(|s| boolean(&s.value)).unwrap_or(default)
     };
     let names = [
         "port",
@@ -257,18 +219,12 @@ mod tests {
     use super::*;
 
     fn load_from(files: &[(&str, &str)]) -> (BTreeMap<String, Setting>, Vec<(String, Evidence)>) {
-        let owned: BTreeMap<String, String> = files
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect();
+        let owned: BTreeMap<String, String> =
+            files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
         let listing = owned.clone();
         let mut read = |path: &str| owned.get(path).cloned();
         let list = move |folder: &str| -> Vec<String> {
-            listing
-                .keys()
-                .filter(|p| crate::walk::parent(p) == folder)
-                .cloned()
-                .collect()
+            listing.keys().filter(|p| crate::walk::parent(p) == folder).cloned().collect()
         };
         load("pg", &mut read, &list)
     }
@@ -282,10 +238,7 @@ mod tests {
                  listen_addresses = 'it''s'  # quoted\ninclude 'extra.conf'\n\
                  include_if_exists 'absent.conf'\ninclude_dir 'conf.d'\n",
             ),
-            (
-                "pg/extra.conf",
-                "max_connections = 60\ninclude 'postgresql.conf'\n",
-            ),
+            ("pg/extra.conf", "max_connections = 60\ninclude 'postgresql.conf'\n"),
             ("pg/conf.d/01.conf", "wal_level = minimal\n"),
             ("pg/conf.d/.hidden.conf", "wal_level = logical\n"),
             ("pg/postgresql.auto.conf", "synchronous_commit = 'off'\n"),
@@ -295,11 +248,7 @@ mod tests {
             Evidence::File { path, line: 1, .. } if path == "pg/extra.conf"));
         assert_eq!(settings["listen_addresses"].value, "it's");
         assert_eq!(settings["wal_level"].value, "minimal");
-        assert_eq!(
-            problems.len(),
-            1,
-            "the cycle is reported, the missing optional file is not"
-        );
+        assert_eq!(problems.len(), 1, "the cycle is reported, the missing optional file is not");
         let config = database_config(&settings);
         assert!(!config.fsync);
         assert_eq!(config.synchronous_commit, "off");
@@ -322,5 +271,40 @@ mod tests {
         assert_eq!(boolean("t"), Some(true));
         assert_eq!(boolean("OFF"), Some(false));
         assert_eq!(boolean("maybe"), None);
+    }
+
+    #[test]
+    fn include_cycle_terminates_with_a_warning() {
+        let (settings, problems) = load_from(&[
+            ("pg/postgresql.conf", "include 'b.conf'\nport = 5433\n"),
+            ("pg/b.conf", "include 'postgresql.conf'\nmax_connections = 7\n"),
+        ]);
+        assert_eq!(settings["port"].value, "5433");
+        assert_eq!(settings["max_connections"].value, "7");
+        assert!(problems.iter().any(|(p, _)| p.contains("cycle")));
+    }
+
+    #[test]
+    fn include_dir_order_and_boolean_prefixes() {
+        let (settings, _) = load_from(&[
+            ("pg/postgresql.conf", "include_dir 'conf.d'\n"),
+            ("pg/conf.d/20.conf", "port = 2\n"),
+            ("pg/conf.d/10.conf", "port = 1\n"),
+            ("pg/conf.d/.99.conf", "port = 99\n"),
+            ("pg/conf.d/30.txt", "port = 30\n"),
+        ]);
+        assert_eq!(settings["port"].value, "2", "C order; dot-files and non-.conf skipped");
+        assert_eq!(boolean("of"), Some(false));
+        assert_eq!(boolean("tr"), Some(true));
+        assert_eq!(boolean("y"), Some(true));
+        assert_eq!(boolean("n"), Some(false));
+        assert_eq!(boolean("o"), None, "`o` is ambiguous between on and off");
+        // Values with units stay as written; the twin's settings are unitless counts.
+        let (settings, _) = load_from(&[(
+            "pg/postgresql.conf",
+            "shared_buffers = 1GB\ncheckpoint_timeout = '15min'\n",
+        )]);
+        assert_eq!(settings["shared_buffers"].value, "1GB");
+        assert_eq!(settings["checkpoint_timeout"].value, "15min");
     }
 }

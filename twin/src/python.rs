@@ -54,15 +54,28 @@ pub struct PythonFacts {
     pub imports: Vec<String>,
     /// The file talks to Telegram through python-telegram-bot.
     pub telegram_bot: bool,
+    /// Database connections opened into a name and closed outside `finally` and `with`.
+    pub leaks: Vec<Leak>,
 }
 
+/// A connection that goes back to the pool only when nothing between its opening and its
+/// `close()` raises: an exception leaks it, and enough leaks exhaust the pool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leak {
+    /// Where the connection is opened.
+    pub line: u32,
+    /// Where it is closed (or returned with `putconn`) outside a `finally`.
+    pub close_line: u32,
+    pub excerpt: String,
+}
+
+// FIXME: a timeout set on a client object (`httpx.Client(timeout=None)`,
+// `aiohttp.ClientSession(timeout=...)`) is not carried to its calls; each call gets the
+// library's default unless it passes its own `timeout=`.
 pub fn analyse(text: &str) -> PythonFacts {
     let mut facts = PythonFacts::default();
     let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
+    if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
         return facts;
     }
     let Some(tree) = parser.parse(text, None) else {
@@ -81,9 +94,7 @@ pub fn analyse(text: &str) -> PythonFacts {
                 let mut cursor = node.walk();
                 for name in node.children_by_field_name("name", &mut cursor) {
                     let text = node_text(name);
-                    facts
-                        .imports
-                        .push(text.split(" as ").next().unwrap_or(&text).to_string());
+                    facts.imports.push(text.split(" as ").next().unwrap_or(&text).to_string());
                 }
             }
             "import_from_statement" => {
@@ -99,10 +110,9 @@ pub fn analyse(text: &str) -> PythonFacts {
                 }
             }
             "assignment" => {
-                if let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) {
+                if let (Some(left), Some(right)) =
+                    (node.child_by_field_name("left"), node.child_by_field_name("right"))
+                {
                     let value = node_text(right);
                     if value.contains("://") || value.contains('{') {
                         url_names.entry(node_text(left)).or_insert(value);
@@ -116,10 +126,8 @@ pub fn analyse(text: &str) -> PythonFacts {
         stack.extend(node.children(&mut cursor));
     }
     calls.sort_by_key(|call| call.start_byte());
-    facts.telegram_bot = facts
-        .imports
-        .iter()
-        .any(|m| m == "telegram" || m.starts_with("telegram."));
+    facts.telegram_bot =
+        facts.imports.iter().any(|m| m == "telegram" || m.starts_with("telegram."));
     let uses_httpx = facts.imports.iter().any(|m| m.starts_with("httpx"));
     let uses_requests = facts.imports.iter().any(|m| m.starts_with("requests"));
 
@@ -143,9 +151,7 @@ pub fn analyse(text: &str) -> PythonFacts {
         let first_argument = || -> Option<String> {
             let arguments = arguments?;
             let mut cursor = arguments.walk();
-            let first = arguments
-                .named_children(&mut cursor)
-                .find(|c| c.kind() != "comment")?;
+            let first = arguments.named_children(&mut cursor).find(|c| c.kind() != "comment")?;
             (first.kind() != "keyword_argument").then(|| node_text(first))
         };
         let line = call.start_position().row as u32 + 1;
@@ -226,17 +232,11 @@ pub fn analyse(text: &str) -> PythonFacts {
                 .skip_while(|c| !c.is_ascii_digit())
                 .take_while(char::is_ascii_digit)
                 .collect();
-            digits
-                .parse::<f64>()
-                .ok()
-                .filter(|v| *v > 0.0)
-                .map(Duration::from_secs)
+            digits.parse::<f64>().ok().filter(|v| *v > 0.0).map(Duration::from_secs)
         };
         let call_text = node_text(*call);
         let number = |name: &str, default: u32| {
-            keyword(name)
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(default)
+            keyword(name).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
         };
         let db = match function.as_str() {
             "create_engine" | "sqlalchemy.create_engine" | "create_async_engine" => Some(DbUse {
@@ -302,11 +302,9 @@ pub fn analyse(text: &str) -> PythonFacts {
         let sites: Vec<Guard> = calls
             .iter()
             .filter(|call| {
-                call.child_by_field_name("function")
-                    .map(node_text)
-                    .is_some_and(|f| {
-                        f == function_name || f.ends_with(&format!(".{function_name}"))
-                    })
+                call.child_by_field_name("function").map(node_text).is_some_and(|f| {
+                    f == function_name || f.ends_with(&format!(".{function_name}"))
+                })
             })
             .map(|call| guard_of(*call, source))
             .collect();
@@ -316,7 +314,82 @@ pub fn analyse(text: &str) -> PythonFacts {
             facts.http_calls[index].guard = *worst;
         }
     }
+    facts.leaks = leaks(&calls, source);
     facts
+}
+
+/// Connections opened into a name (`conn = engine.connect()`, `pool.getconn()`,
+/// `psycopg2.connect(...)`) whose release is not in a `finally` clause. A `with` block
+/// releases on every path and never reaches here, since its call is not an assignment.
+fn leaks(calls: &[Node], source: &[u8]) -> Vec<Leak> {
+    let text = |node: Node| node.utf8_text(source).unwrap_or("").to_string();
+    let mut out = Vec::new();
+    for call in calls {
+        let Some(function) = call.child_by_field_name("function").map(text) else {
+            continue;
+        };
+        let method = function.rsplit('.').next().unwrap_or(&function);
+        if !matches!(method, "connect" | "getconn" | "raw_connection") || !function.contains('.') {
+            continue;
+        }
+        let Some(assignment) = call.parent().filter(|p| p.kind() == "assignment") else {
+            continue;
+        };
+        let Some(name) = assignment.child_by_field_name("left").map(text) else {
+            continue;
+        };
+        let Some(body) = enclosing_function_node(*call) else {
+            continue;
+        };
+        let close_by_name = format!("{name}.close");
+        let mut releases = Vec::new();
+        let mut stack = vec![body];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "call"
+                && let Some(callee) = node.child_by_field_name("function").map(text)
+            {
+                let arguments = node.child_by_field_name("arguments").map(text).unwrap_or_default();
+                if callee == close_by_name
+                    || (callee.ends_with(".putconn") && arguments.contains(name.as_str()))
+                {
+                    releases.push(node);
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        let in_finally = |node: Node| {
+            let mut current = node.parent();
+            while let Some(parent) = current {
+                if parent.kind() == "finally_clause" {
+                    return true;
+                }
+                current = parent.parent();
+            }
+            false
+        };
+        if let Some(release) = releases.iter().min_by_key(|n| n.start_byte())
+            && !releases.iter().any(|n| in_finally(*n))
+        {
+            out.push(Leak {
+                line: call.start_position().row as u32 + 1,
+                close_line: release.start_position().row as u32 + 1,
+                excerpt: redact::excerpt(text(assignment).lines().next().unwrap_or("")),
+            });
+        }
+    }
+    out
+}
+
+fn enclosing_function_node(node: Node) -> Option<Node> {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        if parent.kind() == "function_definition" {
+            return Some(parent);
+        }
+        current = parent.parent();
+    }
+    None
 }
 
 // FIXME: URLs are resolved only from names assigned in the same file; a base URL imported
@@ -328,9 +401,7 @@ fn resolve_host(expression: &str, names: &BTreeMap<String, String>) -> Option<St
     for _ in 0..3 {
         if let Some(start) = text.find("://") {
             let rest = &text[start + 3..];
-            let end = rest
-                .find(['/', '"', '\'', ':', '?', '{', '}'])
-                .unwrap_or(rest.len());
+            let end = rest.find(['/', '"', '\'', ':', '?', '{', '}']).unwrap_or(rest.len());
             let host = rest[..end].to_ascii_lowercase();
             return (!host.is_empty() && host.contains('.')).then_some(host);
         }
@@ -340,9 +411,8 @@ fn resolve_host(expression: &str, names: &BTreeMap<String, String>) -> Option<St
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
             .collect();
-        let value = names
-            .get(&name)
-            .or_else(|| names.get(name.rsplit('.').next().unwrap_or("")))?;
+        let value =
+            names.get(&name).or_else(|| names.get(name.rsplit('.').next().unwrap_or("")))?;
         text = value.clone();
     }
     None
@@ -381,9 +451,7 @@ fn guard_of(node: Node, source: &[u8]) -> Guard {
             return Guard::Unguarded;
         }
         if parent.kind() == "try_statement"
-            && parent
-                .child_by_field_name("body")
-                .is_some_and(|body| body.id() == child.id())
+            && parent.child_by_field_name("body").is_some_and(|body| body.id() == child.id())
         {
             let mut cursor = parent.walk();
             let mut best = None;
@@ -395,10 +463,7 @@ fn guard_of(node: Node, source: &[u8]) -> Guard {
                 let body: Vec<&str> = text.lines().skip(1).map(str::trim).collect();
                 let guard = if body.iter().any(|l| l.starts_with("raise")) {
                     Guard::Unguarded
-                } else if body
-                    .iter()
-                    .any(|l| l.starts_with("return ") && l != &"return None")
-                {
+                } else if body.iter().any(|l| l.starts_with("return ") && l != &"return None") {
                     Guard::Fallback
                 } else {
                     Guard::Swallowed
@@ -418,11 +483,7 @@ fn enclosing_function(node: Node, source: &[u8]) -> Option<String> {
     let mut current = node.parent();
     while let Some(parent) = current {
         if parent.kind() == "function_definition" {
-            return parent
-                .child_by_field_name("name")?
-                .utf8_text(source)
-                .ok()
-                .map(str::to_string);
+            return parent.child_by_field_name("name")?.utf8_text(source).ok().map(str::to_string);
         }
         current = parent.parent();
     }
@@ -467,20 +528,11 @@ def plain():
     fn http_calls_hosts_timeouts_and_guards() {
         let facts = analyse(CODE);
         let find = |host: &str, line: u32| {
-            facts
-                .http_calls
-                .iter()
-                .find(|c| c.host == host && c.line == line)
-                .cloned()
-                .unwrap()
+            facts.http_calls.iter().find(|c| c.host == host && c.line == line).cloned().unwrap()
         };
         let token = find("api.partner.example", 9);
         assert_eq!(token.timeout.map(|t| t.secs()), Some(20.0));
-        assert_eq!(
-            token.guard,
-            Guard::Fallback,
-            "only called from inside a fallback"
-        );
+        assert_eq!(token.guard, Guard::Fallback, "only called from inside a fallback");
         let items = find("api.partner.example", 13);
         assert_eq!(items.timeout, None);
         assert_eq!(items.guard, Guard::Fallback);
@@ -498,11 +550,16 @@ def plain():
         assert_eq!(facts.db[0].max_connections, 6);
         assert_eq!(facts.db[0].connect_timeout.map(|t| t.secs()), Some(5.0));
         assert_eq!(facts.db[1].connect_timeout, None);
-        assert!(
-            facts
-                .imports
-                .iter()
-                .any(|m| m == "sqlalchemy.create_engine")
-        );
+        assert!(facts.imports.iter().any(|m| m == "sqlalchemy.create_engine"));
+    }
+
+    #[test]
+    fn connection_closed_outside_finally_is_a_leak() {
+        let text = "def a():\n    conn = engine.connect()\n    conn.execute(q)\n    conn.close()\n\n\
+                    def b():\n    conn = pool.getconn()\n    try:\n        run(conn)\n    finally:\n        pool.putconn(conn)\n\n\
+                    def c():\n    with engine.connect() as conn:\n        conn.execute(q)\n";
+        let facts = analyse(text);
+        assert_eq!(facts.leaks.len(), 1, "{:?}", facts.leaks);
+        assert_eq!((facts.leaks[0].line, facts.leaks[0].close_line), (2, 4));
     }
 }

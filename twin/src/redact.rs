@@ -59,9 +59,7 @@ fn redact_line(line: &str) -> String {
     let mut search_from = 0;
     while let Some(found) = line[search_from..].find("/bot") {
         let start = search_from + found + 4;
-        let end = line[start..]
-            .find('/')
-            .map_or(line.len(), |offset| start + offset);
+        let end = line[start..].find('/').map_or(line.len(), |offset| start + offset);
         if end > start && !line[start..end].starts_with("***") {
             line.replace_range(start..end, "***");
         }
@@ -122,13 +120,9 @@ fn url_password_span(text: &str) -> Option<(usize, usize)> {
 fn looks_like_token(word: &str) -> bool {
     let word =
         word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_' && c != '.');
-    const PREFIXES: [&str; 7] = [
-        "sk-", "sk_live_", "AIza", "xoxb-", "xoxp-", "ghp_", "glpat-",
-    ];
+    const PREFIXES: [&str; 7] = ["sk-", "sk_live_", "AIza", "xoxb-", "xoxp-", "ghp_", "glpat-"];
     let jwt = word.starts_with("eyJ") && word.matches('.').count() >= 2;
-    jwt || PREFIXES
-        .iter()
-        .any(|prefix| word.starts_with(prefix) && word.len() >= prefix.len() + 8)
+    jwt || PREFIXES.iter().any(|prefix| word.starts_with(prefix) && word.len() >= prefix.len() + 8)
 }
 
 /// Replaces the value of `NAME=value`, `NAME: value`, `"NAME": "value"` and the plist form
@@ -242,13 +236,7 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for name in [
-            "API_KEY",
-            "TELEGRAM_BOT_TOKEN",
-            "client_secret",
-            "PGPASSWORD",
-            "aws_creds",
-        ] {
+        for name in ["API_KEY", "TELEGRAM_BOT_TOKEN", "client_secret", "PGPASSWORD", "aws_creds"] {
             assert_eq!(is_secret_name(name), name != "aws_creds", "{name}");
         }
         assert!(!is_secret_name("DATABASE_URL"));
@@ -258,32 +246,14 @@ mod tests {
     #[test]
     fn planted_secrets_never_survive() {
         let planted = [
-            (
-                "DATABASE_URL=postgresql://app:hunter2-PLANT@localhost:5432/app",
-                "hunter2-PLANT",
-            ),
-            (
-                "ANTHROPIC_API_KEY=sk-ant-PLANTED0123456789",
-                "PLANTED0123456789",
-            ),
+            ("DATABASE_URL=postgresql://app:hunter2-PLANT@localhost:5432/app", "hunter2-PLANT"),
+            ("ANTHROPIC_API_KEY=sk-ant-PLANTED0123456789", "PLANTED0123456789"),
             ("export SESSION_SECRET='plant-me-secret'", "plant-me-secret"),
-            (
-                "\"client_secret\": \"wsk-PLANT-secret\",",
-                "wsk-PLANT-secret",
-            ),
-            (
-                "<key>GOOGLE_API_KEY</key><string>AIzaSyPLANT0000000</string>",
-                "AIzaSyPLANT",
-            ),
-            (
-                "curl https://api.telegram.org/bot123456:AAPLANTtoken/sendMessage",
-                "AAPLANTtoken",
-            ),
+            ("\"client_secret\": \"wsk-PLANT-secret\",", "wsk-PLANT-secret"),
+            ("<key>GOOGLE_API_KEY</key><string>AIzaSyPLANT0000000</string>", "AIzaSyPLANT"),
+            ("curl https://api.telegram.org/bot123456:AAPLANTtoken/sendMessage", "AAPLANTtoken"),
             ("token = PLANTtok3n", "PLANTtok3n"),
-            (
-                "-H 'Authorization: Bearer PLANTbearer123'",
-                "PLANTbearer123",
-            ),
+            ("-H 'Authorization: Bearer PLANTbearer123'", "PLANTbearer123"),
             ("password: plantpass", "plantpass"),
         ];
         for (text, secret) in planted {

@@ -63,6 +63,14 @@ pub struct ScriptFacts {
     pub date_stamp: Option<String>,
     pub lock: Option<(Lock, u32)>,
     pub set_e: bool,
+    /// `df` calls: line and the path whose volume it measures.
+    pub disk_checks: Vec<(u32, String)>,
+    /// Lines of `launchctl load` run when a process check fails. For a job that is loaded
+    /// but stopped, `load` does nothing (launchctl(1): it loads a plist; starting is
+    /// `kickstart` or `start`), so the "restart" never happens.
+    pub load_noops: Vec<u32>,
+    /// The line of the off-site copy command.
+    pub offsite_line: Option<u32>,
     /// Source lines without comments, for the assembler's label and port mentions.
     pub lines: Vec<(u32, String)>,
 }
@@ -80,18 +88,13 @@ pub fn analyse(text: &str) -> ScriptFacts {
     };
     if let Some(first) = text.lines().next()
         && first.starts_with("#!")
-        && first
-            .split_whitespace()
-            .any(|word| word == "-e" || word.starts_with("-e"))
+        && first.split_whitespace().any(|word| word == "-e" || word.starts_with("-e"))
     {
         facts.set_e = true;
     }
 
     let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_bash::LANGUAGE.into())
-        .is_err()
-    {
+    if parser.set_language(&tree_sitter_bash::LANGUAGE.into()).is_err() {
         return facts;
     }
     let Some(tree) = parser.parse(text, None) else {
@@ -105,10 +108,8 @@ pub fn analyse(text: &str) -> ScriptFacts {
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
         if node.kind() == "variable_assignment"
-            && let (Some(name), Some(value)) = (
-                node.child_by_field_name("name"),
-                node.child_by_field_name("value"),
-            )
+            && let (Some(name), Some(value)) =
+                (node.child_by_field_name("name"), node.child_by_field_name("value"))
         {
             let name = name.utf8_text(source).unwrap_or("").to_string();
             let raw = value.utf8_text(source).unwrap_or("");
@@ -139,6 +140,26 @@ pub fn analyse(text: &str) -> ScriptFacts {
     for command in &commands {
         classify(command, &mut facts);
     }
+
+    // A process check whose failure branch only `load`s: the job it probes is usually
+    // loaded (launchd keeps it loaded after it exits), so `load` is a no-op.
+    for command in &commands {
+        let Some(body) = command.on_failure.as_deref() else {
+            continue;
+        };
+        if matches!(command.name.as_str(), "pgrep" | "pidof")
+            && body.contains("launchctl load")
+            && !body.contains("kickstart")
+            && !body.contains("unload")
+            && let Some(load) = commands.iter().find(|c| {
+                c.line > command.line
+                    && c.name == "launchctl"
+                    && c.args.first().map(String::as_str) == Some("load")
+            })
+        {
+            facts.load_noops.push(load.line);
+        }
+    }
     facts.commands = commands;
     if let Some((backup, _)) = &mut facts.backup {
         backup.checks_errors = facts.set_e
@@ -167,10 +188,8 @@ fn command_of(node: Node, source: &[u8], variables: &BTreeMap<String, String>) -
 
     // Wrappers run the real command: `exec flock ...`, `nice pg_dump ...`.
     let mut name = name;
-    while matches!(
-        name.as_str(),
-        "exec" | "nice" | "nohup" | "sudo" | "time" | "caffeinate"
-    ) && let Some(position) = args.iter().position(|a| !a.starts_with('-'))
+    while matches!(name.as_str(), "exec" | "nice" | "nohup" | "sudo" | "time" | "caffeinate")
+        && let Some(position) = args.iter().position(|a| !a.starts_with('-'))
     {
         name = args[position].clone();
         args.drain(..=position);
@@ -199,11 +218,7 @@ fn failure_branch(node: Node, source: &[u8]) -> Option<String> {
                 let position = children.iter().position(|c| c.id() == child.id())?;
                 let operator = children.get(position + 1)?;
                 if operator.kind() == "||" {
-                    return children
-                        .get(position + 2)?
-                        .utf8_text(source)
-                        .ok()
-                        .map(str::to_string);
+                    return children.get(position + 2)?.utf8_text(source).ok().map(str::to_string);
                 }
                 return None;
             }
@@ -237,9 +252,7 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
                 a.strip_prefix(&format!("{f}="))
                     .or_else(|| {
                         // `-Fc`, `-p5432`: short flags glued to their value.
-                        (f.len() == 2 && !f.starts_with("--"))
-                            .then(|| a.strip_prefix(f))
-                            .flatten()
+                        (f.len() == 2 && !f.starts_with("--")).then(|| a.strip_prefix(f)).flatten()
                     })
                     .filter(|v| !v.is_empty())
                     .map(str::to_string)
@@ -289,6 +302,41 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
                 on_failure: command.on_failure.clone(),
             });
         }
+        // `nc -z host port` is a TCP probe (nc(1) on macOS: -z scans without sending data).
+        "nc" | "ncat"
+            if has("-z") || args.iter().any(|a| a.starts_with('-') && a.contains('z')) =>
+        {
+            let mut positional = Vec::new();
+            let mut skip_next = false;
+            for arg in args {
+                if skip_next {
+                    skip_next = false;
+                } else if arg.starts_with('-') {
+                    skip_next = matches!(arg.as_str(), "-w" | "-G" | "-s" | "-p" | "-i");
+                } else {
+                    positional.push(arg.clone());
+                }
+            }
+            if let Some(host) = positional.first() {
+                let port = positional.get(1).and_then(|p| p.parse().ok());
+                facts.urls.push(UrlUse {
+                    line: command.line,
+                    url: format!("tcp://{host}:{}", positional.get(1).map_or("", String::as_str)),
+                    host: host.clone(),
+                    port,
+                    max_time: value_after(&["-w", "-G"]).and_then(|v| v.parse().ok()),
+                    on_failure: command.on_failure.clone(),
+                });
+            }
+        }
+        "df" => {
+            let path = args
+                .iter()
+                .find(|a| !a.starts_with('-'))
+                .cloned()
+                .unwrap_or_else(|| "/".to_string());
+            facts.disk_checks.push((command.line, path));
+        }
         "mail" | "mailx" | "sendmail" | "osascript" | "terminal-notifier" => {
             facts.alerts.push(AlertUse {
                 line: command.line,
@@ -303,9 +351,7 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
         }
         "pg_isready" => {
             let port = value_after(&["-p", "--port"]).and_then(|p| p.parse().ok());
-            facts
-                .pg_checks
-                .push((command.line, port, command.on_failure.clone()));
+            facts.pg_checks.push((command.line, port, command.on_failure.clone()));
         }
         "pgrep" | "pidof" => {
             if let Some(pattern) = args.iter().rev().find(|a| !a.starts_with('-')) {
@@ -328,34 +374,17 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
             _ => {}
         },
         "brew" if args.first().map(String::as_str) == Some("services") => {
-            if matches!(
-                args.get(1).map(String::as_str),
-                Some("restart" | "start" | "run")
-            ) {
+            if matches!(args.get(1).map(String::as_str), Some("restart" | "start" | "run")) {
                 facts.restarts.push((command.line, command.excerpt.clone()));
             }
         }
         "flock" | "lockf" | "shlock" => {
-            let file = args
-                .iter()
-                .find(|a| !a.starts_with('-'))
-                .cloned()
-                .unwrap_or_default();
+            let file = args.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
             facts.lock.get_or_insert((Lock::Flock(file), command.line));
         }
-        "mkdir"
-            if args
-                .iter()
-                .any(|a| a.ends_with(".lock") || a.ends_with(".lck")) =>
-        {
-            let file = args
-                .iter()
-                .find(|a| !a.starts_with('-'))
-                .cloned()
-                .unwrap_or_default();
-            facts
-                .lock
-                .get_or_insert((Lock::LockFile(file), command.line));
+        "mkdir" if args.iter().any(|a| a.ends_with(".lock") || a.ends_with(".lck")) => {
+            let file = args.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+            facts.lock.get_or_insert((Lock::LockFile(file), command.line));
         }
         "pg_dump" | "pg_dumpall" => {
             let format = value_after(&["-F", "--format"]).map(|f| {
@@ -395,11 +424,7 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
             backup_of(facts, command.line).archives.extend(archives);
         }
         "rclone" | "rsync" | "aws" | "gsutil" | "b2" | "restic" | "borg" => {
-            let mode = args
-                .iter()
-                .find(|a| !a.starts_with('-'))
-                .cloned()
-                .unwrap_or_default();
+            let mode = args.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
             // The destination is the last positional word naming a remote (`name:path`);
             // flag values such as `--transfers 2` never contain a colon.
             let remote = args
@@ -411,13 +436,10 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
             let is_copy = matches!(mode.as_str(), "copy" | "sync" | "move" | "cp" | "backup")
                 || command.name == "rsync";
             if is_copy && remote.contains(':') {
+                facts.offsite_line.get_or_insert(command.line);
                 backup_of(facts, command.line).offsite = Some(OffsiteCopy {
                     tool: command.name.clone(),
-                    mode: if command.name == "rsync" {
-                        "copy".to_string()
-                    } else {
-                        mode
-                    },
+                    mode: if command.name == "rsync" { "copy".to_string() } else { mode },
                     remote,
                 });
             }
@@ -429,11 +451,7 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
             {
                 let minutes = args.iter().any(|a| a == "-mmin");
                 if let Ok(number) = days.trim_start_matches('+').parse::<u32>() {
-                    let days = if minutes {
-                        number.div_ceil(1440)
-                    } else {
-                        number
-                    };
+                    let days = if minutes { number.div_ceil(1440) } else { number };
                     let backup = backup_of(facts, command.line);
                     backup.retention_days =
                         Some(backup.retention_days.map_or(days, |d| d.max(days)));
@@ -491,9 +509,7 @@ pub fn alert_channel(host: &str) -> Option<&'static str> {
 pub fn host_port(url: &str) -> (String, Option<u16>) {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
     match authority.rsplit_once(':') {
         Some((host, port))
             if !host.is_empty() && !host.ends_with(']') || authority.contains(']') =>
@@ -506,10 +522,8 @@ pub fn host_port(url: &str) -> (String, Option<u16>) {
 
 /// The strftime format of `$(date +FORMAT)` in `text`, if any.
 fn date_format(text: &str) -> Option<String> {
-    let start = text
-        .find("date +")
-        .or_else(|| text.find("date '+"))
-        .or_else(|| text.find("date \"+"))?;
+    let start =
+        text.find("date +").or_else(|| text.find("date '+")).or_else(|| text.find("date \"+"))?;
     let rest = &text[start + 5..];
     let rest = rest.trim_start_matches(['\'', '"', '+']);
     let end = rest.find(['\'', '"', ')', ' ']).unwrap_or(rest.len());
@@ -571,21 +585,9 @@ pgrep -f cloudflared > /dev/null || launchctl load -w ~/Library/LaunchAgents/t.p
         assert_eq!(probe.max_time, Some(5.0));
         assert!(probe.on_failure.as_deref().unwrap().contains("kickstart"));
         assert_eq!(facts.pg_checks[0].1, Some(6543));
-        assert!(
-            !facts.pg_checks[0]
-                .2
-                .as_deref()
-                .unwrap()
-                .contains("kickstart")
-        );
+        assert!(!facts.pg_checks[0].2.as_deref().unwrap().contains("kickstart"));
         assert_eq!(facts.process_checks[0].1, "cloudflared");
-        assert!(
-            facts.process_checks[0]
-                .2
-                .as_deref()
-                .unwrap()
-                .contains("launchctl load")
-        );
+        assert!(facts.process_checks[0].2.as_deref().unwrap().contains("launchctl load"));
         assert_eq!(facts.restarts.len(), 2);
         assert_eq!(facts.alerts[0].channel, "telegram");
         assert!(facts.urls.iter().all(|u| !u.url.contains("BOT_TOKEN}")));
@@ -601,15 +603,9 @@ pgrep -f cloudflared > /dev/null || launchctl load -w ~/Library/LaunchAgents/t.p
         let (backup, line) = facts.backup.clone().unwrap();
         assert_eq!(line, 5);
         assert_eq!(backup.dump_format.as_deref(), Some("custom"));
-        assert_eq!(
-            backup.archives,
-            vec!["~/etc".to_string(), "/x/y".to_string()]
-        );
+        assert_eq!(backup.archives, vec!["~/etc".to_string(), "/x/y".to_string()]);
         let offsite = backup.offsite.unwrap();
-        assert_eq!(
-            (offsite.mode.as_str(), offsite.remote.as_str()),
-            ("sync", "remote:bk")
-        );
+        assert_eq!((offsite.mode.as_str(), offsite.remote.as_str()), ("sync", "remote:bk"));
         assert_eq!(backup.retention_days, Some(14));
         assert!(backup.checks_errors);
         assert_eq!(facts.date_stamp.as_deref(), Some("%Y-%m-%d"));
@@ -627,17 +623,19 @@ pgrep -f cloudflared > /dev/null || launchctl load -w ~/Library/LaunchAgents/t.p
 
     #[test]
     fn host_and_port() {
-        assert_eq!(
-            host_port("http://localhost:8765/health"),
-            ("localhost".into(), Some(8765))
+        assert_eq!(host_port("http://localhost:8765/health"), ("localhost".into(), Some(8765)));
+        assert_eq!(host_port("https://Api.Example.com/v1"), ("api.example.com".into(), None));
+        assert_eq!(host_port("postgres://u:p@db:5432/x"), ("db".into(), Some(5432)));
+    }
+
+    #[test]
+    fn nc_df_and_load_noop() {
+        let facts = analyse(
+            "#!/bin/sh\nnc -z -w 3 127.0.0.1 7002 || echo down\ndf -P / | tail -1\n\
+             if ! pgrep -f tunnel >/dev/null; then\n  launchctl load -w ~/Library/LaunchAgents/t.plist\nfi\n",
         );
-        assert_eq!(
-            host_port("https://Api.Example.com/v1"),
-            ("api.example.com".into(), None)
-        );
-        assert_eq!(
-            host_port("postgres://u:p@db:5432/x"),
-            ("db".into(), Some(5432))
-        );
+        assert!(facts.urls.iter().any(|u| u.host == "127.0.0.1" && u.port == Some(7002)));
+        assert_eq!(facts.disk_checks, vec![(3, "/".to_string())]);
+        assert_eq!(facts.load_noops, vec![5]);
     }
 }

@@ -18,25 +18,15 @@ pub fn parse_launchctl_list(text: &str) -> Vec<ListedJob> {
             let pid = fields.next()?;
             let status = fields.next()?.parse().ok()?;
             let label = fields.next()?.to_string();
-            Some(ListedJob {
-                pid: pid.parse().ok(),
-                status,
-                label,
-                line: index as u32 + 1,
-            })
+            Some(ListedJob { pid: pid.parse().ok(), status, label, line: index as u32 + 1 })
         })
         .collect()
 }
 
 /// Physical memory from `vm_stat`: the page size times the pages it accounts for.
 pub fn memory_from_vm_stat(text: &str) -> Option<u64> {
-    let page_size: u64 = text
-        .split("page size of ")
-        .nth(1)?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
+    let page_size: u64 =
+        text.split("page size of ").nth(1)?.split_whitespace().next()?.parse().ok()?;
     let counted = [
         "Pages free",
         "Pages active",
@@ -84,10 +74,7 @@ mod tests {
         let vm = "Mach Virtual Memory Statistics: (page size of 16384 bytes)\nPages free: 10.\n\
                   Pages active: 20.\nPages wired down: 2.\nPages zero filled: 99.\n";
         assert_eq!(memory_from_vm_stat(vm), Some(32 * 16384));
-        assert_eq!(
-            time_zone("Time Zone: America/Denver\n"),
-            Some(("America/Denver".into(), 1))
-        );
+        assert_eq!(time_zone("Time Zone: America/Denver\n"), Some(("America/Denver".into(), 1)));
         assert_eq!(time_zone("nothing"), None);
     }
 }

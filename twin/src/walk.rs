@@ -51,9 +51,8 @@ impl Tree {
                     continue;
                 }
             };
-            let mut children: Vec<PathBuf> = entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .collect();
+            let mut children: Vec<PathBuf> =
+                entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
             children.sort();
             for child in children {
                 let relative = tree.relative(&child);
@@ -70,13 +69,8 @@ impl Tree {
                 } else if file_type.is_dir() {
                     pending.push(child);
                 } else if file_type.is_file() {
-                    tree.files.insert(
-                        relative,
-                        FileEntry {
-                            absolute: child,
-                            size: metadata.len(),
-                        },
-                    );
+                    tree.files
+                        .insert(relative, FileEntry { absolute: child, size: metadata.len() });
                 } else {
                     tree.skip(&relative, "not a regular file");
                 }
@@ -88,11 +82,7 @@ impl Tree {
 
     fn relative(&self, path: &Path) -> String {
         let relative = path.strip_prefix(&self.root).unwrap_or(path);
-        relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
+        relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
     }
 
     /// Records a skipped path once, with its reason.
@@ -101,10 +91,7 @@ impl Tree {
             return;
         }
         debug!(path, reason, "skipped");
-        self.skipped.push(Skipped {
-            path: path.to_string(),
-            reason: reason.to_string(),
-        });
+        self.skipped.push(Skipped { path: path.to_string(), reason: reason.to_string() });
     }
 
     pub fn exists(&self, path: &str) -> bool {
@@ -113,15 +100,8 @@ impl Tree {
 
     /// Paths of files directly or indirectly under `folder` (no trailing slash).
     pub fn under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        let prefix = if folder.is_empty() {
-            String::new()
-        } else {
-            format!("{folder}/")
-        };
-        self.files
-            .keys()
-            .filter(move |path| path.starts_with(&prefix))
-            .map(String::as_str)
+        let prefix = if folder.is_empty() { String::new() } else { format!("{folder}/") };
+        self.files.keys().filter(move |path| path.starts_with(&prefix)).map(String::as_str)
     }
 
     /// The file's bytes, or `None` with the reason recorded as skipped.
@@ -186,7 +166,14 @@ impl Tree {
             .cloned()
             .collect();
         for path in unused {
-            self.skip(&path, "not a format drtwin reads");
+            let script =
+                [".sh", ".bash", ".zsh", ".py"].iter().any(|extension| path.ends_with(extension));
+            let reason = if script {
+                "a script no launchd job or cron line runs; not read"
+            } else {
+                "not a format drtwin reads"
+            };
+            self.skip(&path, reason);
         }
     }
 }
@@ -198,16 +185,12 @@ impl Tree {
 pub fn map_path(path: &str, base: Option<&str>) -> Option<String> {
     let path = path.trim().trim_matches(|c| c == '"' || c == '\'');
     let mapped = if let Some(rest) = path.strip_prefix("/Users/") {
-        rest.split_once('/')
-            .map_or(String::new(), |(_, rest)| rest.to_string())
+        rest.split_once('/').map_or(String::new(), |(_, rest)| rest.to_string())
     } else if let Some(rest) = path.strip_prefix("/home/") {
-        rest.split_once('/')
-            .map_or(String::new(), |(_, rest)| rest.to_string())
+        rest.split_once('/').map_or(String::new(), |(_, rest)| rest.to_string())
     } else if let Some(rest) = path.strip_prefix("~/") {
         rest.to_string()
-    } else if let Some(rest) = path
-        .strip_prefix("$HOME/")
-        .or_else(|| path.strip_prefix("${HOME}/"))
+    } else if let Some(rest) = path.strip_prefix("$HOME/").or_else(|| path.strip_prefix("${HOME}/"))
     {
         rest.to_string()
     } else if path == "~" || path == "$HOME" || path == "${HOME}" {
@@ -249,23 +232,11 @@ mod tests {
 
     #[test]
     fn maps_home_paths_into_the_tree() {
-        assert_eq!(
-            map_path("/Users/ops/pgdata", None).as_deref(),
-            Some("pgdata")
-        );
-        assert_eq!(
-            map_path("~/logs/a.log", None).as_deref(),
-            Some("logs/a.log")
-        );
+        assert_eq!(map_path("/Users/ops/pgdata", None).as_deref(), Some("pgdata"));
+        assert_eq!(map_path("~/logs/a.log", None).as_deref(), Some("logs/a.log"));
         assert_eq!(map_path("$HOME/backups", None).as_deref(), Some("backups"));
-        assert_eq!(
-            map_path("tuning.conf", Some("pgdata")).as_deref(),
-            Some("pgdata/tuning.conf")
-        );
-        assert_eq!(
-            map_path("../x.conf", Some("pgdata/conf.d")).as_deref(),
-            Some("pgdata/x.conf")
-        );
+        assert_eq!(map_path("tuning.conf", Some("pgdata")).as_deref(), Some("pgdata/tuning.conf"));
+        assert_eq!(map_path("../x.conf", Some("pgdata/conf.d")).as_deref(), Some("pgdata/x.conf"));
     }
 
     #[test]
@@ -282,17 +253,9 @@ mod tests {
         assert!(tree.exists("sub/small.txt"));
         assert_eq!(tree.read_text("sub/small.txt").as_deref(), Some("hello"));
         assert!(tree.read_text("big.txt").is_none());
-        assert!(
-            tree.skipped
-                .iter()
-                .any(|s| s.path == "big.txt" && s.reason.contains("limit"))
-        );
+        assert!(tree.skipped.iter().any(|s| s.path == "big.txt" && s.reason.contains("limit")));
         #[cfg(unix)]
-        assert!(
-            tree.skipped
-                .iter()
-                .any(|s| s.path == "loop" && s.reason.contains("link"))
-        );
+        assert!(tree.skipped.iter().any(|s| s.path == "loop" && s.reason.contains("link")));
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -8,10 +8,7 @@ use drtwin_model::{Edge, Kind, ProbeAction, Strength, Tier, Timing, Twin};
 use drtwin_twin::{ScanOptions, scan};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 fn scan_tree(relative: &str) -> Option<Twin> {
@@ -23,10 +20,7 @@ fn scan_tree(relative: &str) -> Option<Twin> {
 }
 
 fn edge<'a>(twin: &'a Twin, from: &str, to: &str) -> Option<&'a Edge> {
-    twin.dependencies
-        .iter()
-        .find(|d| d.from == from && d.to == to)
-        .map(|d| &d.kind)
+    twin.dependencies.iter().find(|d| d.from == from && d.to == to).map(|d| &d.kind)
 }
 
 fn service<'a>(twin: &'a Twin, id: &str) -> &'a drtwin_model::Service {
@@ -59,15 +53,8 @@ fn macmini_services_ports_and_plists() {
     assert!(ports.contains(&8765) && ports.contains(&8766), "{ports:?}");
 
     // The binary plist parsed, with line-0 evidence.
-    let scheduler = twin
-        .component("launchd:com.frontrangecare.scheduler")
-        .expect("binary plist");
-    assert!(
-        scheduler
-            .evidence
-            .iter()
-            .any(|e| e.cite().ends_with("scheduler.plist"))
-    );
+    let scheduler = twin.component("launchd:com.frontrangecare.scheduler").expect("binary plist");
+    assert!(scheduler.evidence.iter().any(|e| e.cite().ends_with("scheduler.plist")));
 
     // KeepAlive as launchd reads it.
     let tunnel = service(&twin, "launchd:com.cloudflare.cloudflared");
@@ -75,18 +62,11 @@ fn macmini_services_ports_and_plists() {
     assert!(tunnel.restart.restarts_after.error_exit);
     assert_eq!(tunnel.restart.throttle_interval.secs(), 5.0);
     let family = service(&twin, "launchd:com.frontrangecare.family-portal");
-    assert!(
-        family.restart.restarts_after.is_none(),
-        "commented-out KeepAlive"
-    );
+    assert!(family.restart.restarts_after.is_none(), "commented-out KeepAlive");
 
     // Secrets: names only.
     let portal = service(&twin, "launchd:com.frontrangecare.portal");
-    let url = portal
-        .environment
-        .iter()
-        .find(|e| e.name == "DATABASE_URL")
-        .unwrap();
+    let url = portal.environment.iter().find(|e| e.name == "DATABASE_URL").unwrap();
     assert_eq!(url.value, None);
     assert_eq!(portal.workers, 2);
     let ron = twin.to_ron().unwrap();
@@ -98,13 +78,9 @@ fn macmini_tunnel_endpoints_and_database() {
     let Some(twin) = scan_tree("examples/macmini") else {
         return;
     };
-    let production = twin
-        .component("endpoint:https://careassist.example.com")
-        .unwrap();
+    let production = twin.component("endpoint:https://careassist.example.com").unwrap();
     assert!(matches!(&production.kind, Kind::Endpoint(e) if e.tier == Tier::Production));
-    let staging = twin
-        .component("endpoint:https://staging.careassist.example.com")
-        .unwrap();
+    let staging = twin.component("endpoint:https://staging.careassist.example.com").unwrap();
     assert!(matches!(&staging.kind, Kind::Endpoint(e) if e.tier == Tier::Staging));
     assert!(
         edge(
@@ -115,12 +91,8 @@ fn macmini_tunnel_endpoints_and_database() {
         .is_some()
     );
     assert!(
-        edge(
-            &twin,
-            "endpoint:https://careassist.example.com",
-            "launchd:com.frontrangecare.portal"
-        )
-        .is_some()
+        edge(&twin, "endpoint:https://careassist.example.com", "launchd:com.frontrangecare.portal")
+            .is_some()
     );
     assert!(matches!(
         edge(
@@ -134,19 +106,12 @@ fn macmini_tunnel_endpoints_and_database() {
     let database = service(&twin, "launchd:homebrew.mxcl.postgresql@16");
     let config = database.database.as_ref().expect("postgres config read");
     assert_eq!(config.max_connections, 40, "postgresql.auto.conf wins");
-    assert_eq!(
-        config.synchronous_commit, "off",
-        "from the included tuning.conf"
-    );
+    assert_eq!(config.synchronous_commit, "off", "from the included tuning.conf");
     assert!(config.evidence.iter().any(
         |(name, e)| name == "synchronous_commit" && e.cite().starts_with("pgdata/tuning.conf")
     ));
     assert!(twin.findings.iter().any(|f| f.code == "unsafe-durability"));
-    assert!(
-        twin.findings
-            .iter()
-            .any(|f| f.code == "pool-exceeds-max-connections")
-    );
+    assert!(twin.findings.iter().any(|f| f.code == "pool-exceeds-max-connections"));
 }
 
 #[test]
@@ -175,33 +140,18 @@ fn macmini_cron_jobs_monitors_and_backups() {
     };
     assert_eq!(health.period.secs(), 300.0);
     assert!(
-        health
-            .alert
-            .as_ref()
-            .is_some_and(|a| a.via.iter().any(|v| v == "api:api.telegram.org"))
+        health.alert.as_ref().is_some_and(|a| a.via.iter().any(|v| v == "api:api.telegram.org"))
     );
     assert!(matches!(
-        edge(
-            &twin,
-            "cron:health-monitor",
-            "launchd:com.frontrangecare.family-portal"
-        ),
-        Some(Edge::Probes {
-            action: ProbeAction::Alert,
-            ..
-        })
+        edge(&twin, "cron:health-monitor", "launchd:com.frontrangecare.family-portal"),
+        Some(Edge::Probes { action: ProbeAction::Alert, .. })
     ));
     assert!(matches!(
         edge(&twin, "cron:watchdog", "launchd:com.cloudflare.cloudflared"),
-        Some(Edge::Probes {
-            action: ProbeAction::Restart,
-            ..
-        })
+        Some(Edge::Probes { action: ProbeAction::Restart, .. })
     ));
 
-    let Some(Kind::Job(job)) = twin.component("cron:backup").map(|c| &c.kind) else {
-        panic!()
-    };
+    let Some(Kind::Job(job)) = twin.component("cron:backup").map(|c| &c.kind) else { panic!() };
     let backup_job = job.backup.as_ref().unwrap();
     assert_eq!(backup_job.dump_format.as_deref(), Some("custom"));
     assert_eq!(backup_job.retention_days, Some(7));
@@ -209,16 +159,10 @@ fn macmini_cron_jobs_monitors_and_backups() {
         backup_job.offsite.as_ref().map(|o| o.remote.as_str()),
         Some("gdrive:MacMini-Backups")
     );
-    assert!(
-        twin.component("backup:offsite:gdrive:MacMini-Backups")
-            .is_some()
-    );
+    assert!(twin.component("backup:offsite:gdrive:MacMini-Backups").is_some());
     assert!(twin.component("endpoint:backup:offsite").is_some());
     assert!(twin.component("backup:local:~/backups").is_some());
-    assert!(
-        twin.findings.iter().any(|f| f.code == "dst-gap-job"),
-        "02:30 in America/Denver"
-    );
+    assert!(twin.findings.iter().any(|f| f.code == "dst-gap-job"), "02:30 in America/Denver");
     assert_eq!(twin.host.time_zone, "America/Denver");
 }
 
@@ -227,12 +171,7 @@ fn macmini_external_apis_from_code() {
     let Some(twin) = scan_tree("examples/macmini") else {
         return;
     };
-    for host in [
-        "api.wellsky.com",
-        "api.anthropic.com",
-        "api.retellai.com",
-        "api.telegram.org",
-    ] {
+    for host in ["api.wellsky.com", "api.anthropic.com", "api.retellai.com", "api.telegram.org"] {
         assert!(twin.component(&format!("api:{host}")).is_some(), "{host}");
     }
     // Gigi's WellSky lookups fall back to a cache; its Retell calls have no timeout.
@@ -241,15 +180,9 @@ fn macmini_external_apis_from_code() {
         other => panic!("{from} -> {to}: {other:?}"),
     };
     let gigi = "launchd:com.frontrangecare.gigi";
-    assert_eq!(
-        requirement(gigi, "api:api.wellsky.com").strength,
-        Strength::Fallback
-    );
+    assert_eq!(requirement(gigi, "api:api.wellsky.com").strength, Strength::Fallback);
     assert_eq!(requirement(gigi, "api:api.retellai.com").timeout, None);
-    assert_eq!(
-        requirement(gigi, "api:api.retellai.com").strength,
-        Strength::Hard
-    );
+    assert_eq!(requirement(gigi, "api:api.retellai.com").strength, Strength::Hard);
     assert!(edge(&twin, gigi, "launchd:homebrew.mxcl.postgresql@16").is_some());
     assert!(
         edge(
@@ -270,24 +203,13 @@ fn smallhost_reads_its_own_names() {
     assert_eq!(twin.host.time_zone, "Europe/Berlin");
     let shop = service(&twin, "launchd:org.harborbakery.shop");
     assert_eq!(shop.ports, vec![9100]);
-    assert!(
-        service(&twin, "launchd:org.harborbakery.orders")
-            .ports
-            .contains(&9200)
-    );
+    assert!(service(&twin, "launchd:org.harborbakery.orders").ports.contains(&9200));
     let database = service(&twin, "launchd:homebrew.mxcl.postgresql@15");
     assert_eq!(database.database.as_ref().map(|d| d.port), Some(5433));
-    assert!(
-        twin.component("endpoint:https://shop.harborbakery.test")
-            .is_some()
-    );
+    assert!(twin.component("endpoint:https://shop.harborbakery.test").is_some());
     assert!(twin.component("endpoint:port:9200").is_some());
     assert!(twin.component("api:api.stripe.com").is_some());
-    assert!(
-        twin.components
-            .iter()
-            .all(|c| !c.id.contains("frontrangecare"))
-    );
+    assert!(twin.components.iter().all(|c| !c.id.contains("frontrangecare")));
     assert!(!twin.to_ron().unwrap().contains("FAKE"));
 }
 

@@ -49,11 +49,7 @@ pub fn graph_dot(twin: &Twin) -> String {
 /// Mermaid `flowchart LR`; node ids are `n0`, `n1`, ... in the twin's order.
 pub fn graph_mermaid(twin: &Twin) -> String {
     let mut out = String::from("flowchart LR\n");
-    let index = |id: &str| {
-        twin.components
-            .iter()
-            .position(|component| component.id == id)
-    };
+    let index = |id: &str| twin.components.iter().position(|component| component.id == id);
     for (number, component) in twin.components.iter().enumerate() {
         let label = mermaid_escape(&format!("{} ({})", component.name, component.kind.label()));
         let (open, close) = match component.kind {
@@ -73,11 +69,7 @@ pub fn graph_mermaid(twin: &Twin) -> String {
             "solid" | "bold" => "-->",
             _ => "-.->",
         };
-        let _ = writeln!(
-            out,
-            "  n{from} {arrow}|\"{}\"| n{to}",
-            mermaid_escape(&label)
-        );
+        let _ = writeln!(out, "  n{from} {arrow}|\"{}\"| n{to}", mermaid_escape(&label));
     }
     out
 }
@@ -105,19 +97,14 @@ pub fn edge_label(edge: &Edge) -> (String, &'static str) {
             (label, style)
         }
         Edge::Supervises => ("supervises".into(), "dashed"),
-        Edge::Probes { period, action } => (
-            format!(
-                "probes every {period}, {}",
-                format!("{action:?}").to_lowercase()
-            ),
-            "dotted",
-        ),
+        Edge::Probes { period, action } => {
+            (format!("probes every {period}, {}", format!("{action:?}").to_lowercase()), "dotted")
+        }
         Edge::Routes { port } => (format!("routes to port {port}"), "solid"),
         Edge::Schedules => ("schedules".into(), "dashed"),
-        Edge::WritesTo { bytes_per_day } => (
-            format!("writes {:.0} MB/day", bytes_per_day / 1e6),
-            "dotted",
-        ),
+        Edge::WritesTo { bytes_per_day } => {
+            (format!("writes {:.0} MB/day", bytes_per_day / 1e6), "dotted")
+        }
         Edge::Copies => ("copies".into(), "solid"),
     }
 }
@@ -143,11 +130,7 @@ pub struct Layout {
 /// Computes the layered layout of the twin's components.
 pub fn layout(twin: &Twin) -> Layout {
     let count = twin.components.len();
-    let index = |id: &str| {
-        twin.components
-            .iter()
-            .position(|component| component.id == id)
-    };
+    let index = |id: &str| twin.components.iter().position(|component| component.id == id);
     let edges: Vec<(usize, usize)> = twin
         .dependencies
         .iter()
@@ -174,10 +157,7 @@ pub fn layout(twin: &Twin) -> Layout {
             break;
         }
     }
-    let mut used: Vec<usize> = (0..count)
-        .filter(|&i| !pinned_last(i))
-        .map(|i| layer[i])
-        .collect();
+    let mut used: Vec<usize> = (0..count).filter(|&i| !pinned_last(i)).map(|i| layer[i]).collect();
     used.sort_unstable();
     used.dedup();
     // Compact the layers so no column is empty, then pin the ends.
@@ -224,9 +204,5 @@ pub fn layout(twin: &Twin) -> Layout {
         }
         rows = rows.max(members.len());
     }
-    Layout {
-        positions: (0..count).map(|i| (layer[i], row[i])).collect(),
-        layers,
-        rows,
-    }
+    Layout { positions: (0..count).map(|i| (layer[i], row[i])).collect(), layers, rows }
 }

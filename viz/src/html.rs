@@ -31,11 +31,7 @@ pub fn render(blocks: &[Block], host: &str, charts_svg: &[(String, String)]) -> 
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        out,
-        "<title>Disaster-recovery plan for {}</title>",
-        escape(host)
-    );
+    let _ = writeln!(out, "<title>Disaster-recovery plan for {}</title>", escape(host));
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
 
     for block in blocks {
@@ -47,11 +43,7 @@ pub fn render(blocks: &[Block], host: &str, charts_svg: &[(String, String)]) -> 
                 let _ = writeln!(out, "<p>{}</p>", inline(text));
             }
             Block::List(items) | Block::Ordered(items) => {
-                let tag = if matches!(block, Block::List(_)) {
-                    "ul"
-                } else {
-                    "ol"
-                };
+                let tag = if matches!(block, Block::List(_)) { "ul" } else { "ol" };
                 let _ = writeln!(out, "<{tag}>");
                 for item in items {
                     let _ = writeln!(out, "<li>{}</li>", inline(item));

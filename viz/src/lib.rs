@@ -44,19 +44,11 @@ pub fn render_plan(twin: &Twin, results: &Results) -> Result<Vec<Artifact>, VizE
     let svgs: Vec<(String, String)> = charts
         .iter()
         .filter(|artifact| artifact.path.ends_with(".svg"))
-        .map(|artifact| {
-            (
-                artifact.path.clone(),
-                String::from_utf8_lossy(&artifact.bytes).into(),
-            )
-        })
+        .map(|artifact| (artifact.path.clone(), String::from_utf8_lossy(&artifact.bytes).into()))
         .collect();
 
     let mut artifacts = vec![
-        Artifact {
-            path: "report.md".into(),
-            bytes: report_markdown(twin, results).into_bytes(),
-        },
+        Artifact { path: "report.md".into(), bytes: report_markdown(twin, results).into_bytes() },
         Artifact {
             path: "report.html".into(),
             bytes: report_html(twin, results, &svgs).into_bytes(),

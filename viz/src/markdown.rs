@@ -32,10 +32,7 @@ pub fn render(blocks: &[Block]) -> String {
             }
             Block::Table { header, rows } => {
                 out.push_str(&row(header));
-                out.push_str(&row(&header
-                    .iter()
-                    .map(|_| "---".to_string())
-                    .collect::<Vec<_>>()));
+                out.push_str(&row(&header.iter().map(|_| "---".to_string()).collect::<Vec<_>>()));
                 for cells in rows {
                     out.push_str(&row(cells));
                 }
@@ -59,10 +56,8 @@ pub fn render(blocks: &[Block]) -> String {
 }
 
 fn row(cells: &[String]) -> String {
-    let cells: Vec<String> = cells
-        .iter()
-        .map(|cell| cell.replace('|', "\\|").replace('\n', " "))
-        .collect();
+    let cells: Vec<String> =
+        cells.iter().map(|cell| cell.replace('|', "\\|").replace('\n', " ")).collect();
     format!("| {} |\n", cells.join(" | "))
 }
 
@@ -103,11 +98,7 @@ mod tests {
         let lines: Vec<&str> = wrapped.lines().collect();
         assert!(lines.len() > 2);
         assert!(lines[0].starts_with("RECOMMENDATION: "));
-        assert!(
-            lines[1..]
-                .iter()
-                .all(|line| line.starts_with("  ") && line.len() <= 40)
-        );
+        assert!(lines[1..].iter().all(|line| line.starts_with("  ") && line.len() <= 40));
     }
 
     #[test]

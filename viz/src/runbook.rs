@@ -32,18 +32,11 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
     if packages.is_empty() {
         steps.push("Install the programs the services run (none could be inferred).".into());
     } else {
-        let manager = if twin.host.platform == Platform::MacOs {
-            "Homebrew"
-        } else {
-            "the package manager"
-        };
+        let manager =
+            if twin.host.platform == Platform::MacOs { "Homebrew" } else { "the package manager" };
         steps.push(format!(
             "Install with {manager}: {}.{}",
-            packages
-                .iter()
-                .map(|package| format!("`{package}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            packages.iter().map(|package| format!("`{package}`")).collect::<Vec<_>>().join(", "),
             step_time(results, &["install"])
         ));
     }
@@ -69,11 +62,7 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
         let mut text = format!(
             "Fetch the newest copy from {} ({}, `{}`",
             component.name,
-            if store.offsite {
-                "off-site"
-            } else {
-                "on this machine: gone with it"
-            },
+            if store.offsite { "off-site" } else { "on this machine: gone with it" },
             store.location
         );
         if let Some(days) = store.retention_days {
@@ -105,11 +94,7 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
     if !archives.is_empty() {
         steps.push(format!(
             "Unpack the newest config tarball into the home folder; it holds {}.",
-            archives
-                .iter()
-                .map(|path| format!("`{path}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            archives.iter().map(|path| format!("`{path}`")).collect::<Vec<_>>().join(", ")
         ));
     }
 
@@ -126,10 +111,7 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
             ServiceRole::Bot => 3,
             ServiceRole::Tunnel => 4,
         };
-        let file = component
-            .evidence
-            .iter()
-            .find(|e| matches!(e, Evidence::File { .. }));
+        let file = component.evidence.iter().find(|e| matches!(e, Evidence::File { .. }));
         services.push((
             rank,
             &component.id,
@@ -170,16 +152,10 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
     }
 
     // Check the endpoints.
-    let endpoints: Vec<String> = twin
-        .endpoints()
-        .iter()
-        .map(|endpoint| name_of(twin, &endpoint.id).to_string())
-        .collect();
+    let endpoints: Vec<String> =
+        twin.endpoints().iter().map(|endpoint| name_of(twin, &endpoint.id).to_string()).collect();
     if !endpoints.is_empty() {
-        steps.push(format!(
-            "Check every endpoint answers: {}.",
-            endpoints.join(", ")
-        ));
+        steps.push(format!("Check every endpoint answers: {}.", endpoints.join(", ")));
     }
 
     let mut blocks = Vec::new();
@@ -214,10 +190,7 @@ fn step_time(results: &Results, keys: &[&str]) -> String {
             keys.iter().any(|key| name.contains(key))
         })
         .map(|assumption| {
-            format!(
-                " Expected: {} (assumption `{}`).",
-                assumption.value, assumption.name
-            )
+            format!(" Expected: {} (assumption `{}`).", assumption.value, assumption.name)
         })
         .unwrap_or_default()
 }
@@ -227,9 +200,8 @@ fn start_command(twin: &Twin, file: Option<&Evidence>, supervisor: Option<&str>)
         Some(Evidence::File { path, .. }) => Some(path.as_str()),
         _ => None,
     };
-    let kind = supervisor
-        .and_then(|id| twin.component(id))
-        .and_then(|component| match component.kind {
+    let kind =
+        supervisor.and_then(|id| twin.component(id)).and_then(|component| match component.kind {
             Kind::Supervisor(kind) => Some(kind),
             _ => None,
         });
@@ -252,12 +224,9 @@ fn start_command(twin: &Twin, file: Option<&Evidence>, supervisor: Option<&str>)
 fn packages(twin: &Twin) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let consider = |found: &mut BTreeSet<String>, program: &str| {
-        for prefix in [
-            "/opt/homebrew/opt/",
-            "/opt/homebrew/Cellar/",
-            "/usr/local/opt/",
-            "/usr/local/Cellar/",
-        ] {
+        for prefix in
+            ["/opt/homebrew/opt/", "/opt/homebrew/Cellar/", "/usr/local/opt/", "/usr/local/Cellar/"]
+        {
             if let Some(rest) = program.split(prefix).nth(1) {
                 if let Some(name) = rest.split('/').next().filter(|name| !name.is_empty()) {
                     found.insert(name.to_string());
@@ -267,11 +236,7 @@ fn packages(twin: &Twin) -> BTreeSet<String> {
         }
         for prefix in ["/opt/homebrew/bin/", "/usr/local/bin/"] {
             if let Some(rest) = program.split(prefix).nth(1) {
-                if let Some(name) = rest
-                    .split([' ', '/'])
-                    .next()
-                    .filter(|name| !name.is_empty())
-                {
+                if let Some(name) = rest.split([' ', '/']).next().filter(|name| !name.is_empty()) {
                     found.insert(name.to_string());
                 }
                 return;
@@ -303,10 +268,7 @@ fn packages(twin: &Twin) -> BTreeSet<String> {
             _ => {}
         }
     }
-    if found
-        .iter()
-        .any(|name| name.starts_with("postgresql@") || name == "postgresql")
-    {
+    if found.iter().any(|name| name.starts_with("postgresql@") || name == "postgresql") {
         found.retain(|name| !name.starts_with("postgresql client"));
     }
     found

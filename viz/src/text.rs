@@ -47,11 +47,7 @@ pub fn measure(value: f64, decimals: usize) -> String {
     if value.is_nan() {
         "–".into()
     } else if value.is_infinite() {
-        if value > 0.0 {
-            "∞".into()
-        } else {
-            "−∞".into()
-        }
+        if value > 0.0 { "∞".into() } else { "−∞".into() }
     } else if value != 0.0 && value.abs() < 0.5 * 10f64.powi(-(decimals as i32)) {
         format!("{value:.1e}")
     } else {
@@ -65,11 +61,7 @@ pub fn measure_ci(estimate: &Estimate, decimals: usize) -> String {
     if estimate.low == estimate.high || (estimate.value.is_infinite() && estimate.low.is_nan()) {
         return value;
     }
-    format!(
-        "{value} ({}–{})",
-        measure(estimate.low, decimals),
-        measure(estimate.high, decimals)
-    )
+    format!("{value} ({}–{})", measure(estimate.low, decimals), measure(estimate.high, decimals))
 }
 
 /// Availability as a percentage with enough digits to tell 99.9% from 99.99%.
@@ -87,9 +79,7 @@ pub fn percent(fraction: f64) -> String {
 
 /// A component's display name, or its id when the twin does not know it.
 pub fn name_of<'a>(twin: &'a Twin, id: &'a str) -> &'a str {
-    twin.component(id)
-        .map(|component| component.name.as_str())
-        .unwrap_or(id)
+    twin.component(id).map(|component| component.name.as_str()).unwrap_or(id)
 }
 
 /// `path:line` for files; the assumption's name otherwise. Plain text, no Markdown.
@@ -136,24 +126,14 @@ mod tests {
         assert_eq!(measure(f64::NAN, 2), "–");
         assert_eq!(measure(1.234, 2), "1.23");
         assert_eq!(measure(0.00001, 3), "1.0e-5");
-        let estimate = Estimate {
-            value: f64::INFINITY,
-            low: 40.0,
-            high: f64::INFINITY,
-        };
+        let estimate = Estimate { value: f64::INFINITY, low: 40.0, high: f64::INFINITY };
         assert_eq!(measure_ci(&estimate, 1), "∞ (40.0–∞)");
     }
 
     #[test]
     fn slugs_are_file_safe() {
-        assert_eq!(
-            slug("Loss of the whole machine"),
-            "loss-of-the-whole-machine"
-        );
-        assert_eq!(
-            slug("2025-03-09 (spring forward)"),
-            "2025-03-09-spring-forward"
-        );
+        assert_eq!(slug("Loss of the whole machine"), "loss-of-the-whole-machine");
+        assert_eq!(slug("2025-03-09 (spring forward)"), "2025-03-09-spring-forward");
     }
 
     #[test]

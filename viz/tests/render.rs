@@ -26,18 +26,12 @@ fn markdown_has_ten_five_field_blocks_in_family_order() {
     let twin = common::twin();
     let results = common::results(&twin);
     let report = report_markdown(&twin, &results);
-    let labels = [
-        "SCENARIO:",
-        "CURRENT BEHAVIOR:",
-        "RECOVERY TIME:",
-        "RISK LEVEL:",
-        "RECOMMENDATION:",
-    ];
+    let labels =
+        ["SCENARIO:", "CURRENT BEHAVIOR:", "RECOVERY TIME:", "RISK LEVEL:", "RECOMMENDATION:"];
 
     let lines: Vec<&str> = report.lines().collect();
-    let starts: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].starts_with("SCENARIO:"))
-        .collect();
+    let starts: Vec<usize> =
+        (0..lines.len()).filter(|&i| lines[i].starts_with("SCENARIO:")).collect();
     assert_eq!(starts.len(), 10, "one block per family");
 
     let mut titles = Vec::new();
@@ -52,35 +46,20 @@ fn markdown_has_ten_five_field_blocks_in_family_order() {
                 break;
             }
         }
-        assert_eq!(
-            found.iter().map(|(label, _)| *label).collect::<Vec<_>>(),
-            labels
-        );
+        assert_eq!(found.iter().map(|(label, _)| *label).collect::<Vec<_>>(), labels);
 
         let recovery = found[2].1;
         assert!(
-            recovery
-                .split_whitespace()
-                .any(|word| word.parse::<f64>().is_ok())
-                && [" s", " min", " h", " d"]
-                    .iter()
-                    .any(|unit| recovery.contains(unit)),
+            recovery.split_whitespace().any(|word| word.parse::<f64>().is_ok())
+                && [" s", " min", " h", " d"].iter().any(|unit| recovery.contains(unit)),
             "RECOVERY TIME needs a number with a unit: {recovery}"
         );
         let risk = found[3].1.trim_start_matches("RISK LEVEL:").trim();
         assert!(
-            ["CRITICAL", "HIGH", "MEDIUM", "LOW"]
-                .iter()
-                .any(|level| risk.starts_with(level)),
+            ["CRITICAL", "HIGH", "MEDIUM", "LOW"].iter().any(|level| risk.starts_with(level)),
             "{risk}"
         );
-        titles.push(
-            found[0]
-                .1
-                .trim_start_matches("SCENARIO:")
-                .trim()
-                .to_string(),
-        );
+        titles.push(found[0].1.trim_start_matches("SCENARIO:").trim().to_string());
     }
 
     // The most severe scenario of each family leads its block, in Family::ALL order.
@@ -104,18 +83,12 @@ fn markdown_cites_evidence_and_prints_no_secrets_or_bad_numbers() {
     let results = common::results(&twin);
     let report = report_markdown(&twin, &results);
     assert!(report.contains("Library/LaunchAgents/com.example.portal.plist:12"));
-    assert!(
-        report.contains("apps/gigi/voice_brain.py:88"),
-        "finding evidence"
-    );
+    assert!(report.contains("apps/gigi/voice_brain.py:88"), "finding evidence");
     assert!(report.contains('∞'), "infinite RRW prints as ∞");
     for bad in ["NaN", " inf ", "| inf", "DATABASE_URL"] {
         assert!(!report.contains(bad), "report contains {bad:?}");
     }
-    assert!(
-        !report.contains("ghost:component"),
-        "components outside the twin are left out"
-    );
+    assert!(!report.contains("ghost:component"), "components outside the twin are left out");
     assert!(
         report.contains("`postgresql@16`") && report.contains("`cloudflared`"),
         "runbook installs"
@@ -142,19 +115,13 @@ fn recovery_charts_name_every_scenario_and_label_axes_with_units() {
         let name = format!("charts/recovery-{}.svg", slug(family.title()));
         let chart = text_of(&artifacts, &name);
         assert_eq!(
-            svg_texts(chart)
-                .iter()
-                .filter(|text| **text == escaped)
-                .count(),
+            svg_texts(chart).iter().filter(|text| **text == escaped).count(),
             1,
             "{title} in {name}"
         );
     }
     let family_chart = text_of(&artifacts, "charts/recovery-service-crash-recovery.svg");
-    assert!(
-        family_chart.matches("<polyline").count() >= 2,
-        "one line per scenario"
-    );
+    assert!(family_chart.matches("<polyline").count() >= 2, "one line per scenario");
 }
 
 /// The contents of an SVG's `<text>` elements, trimmed.
@@ -197,10 +164,8 @@ fn every_chart_exists_as_svg_and_png_with_ink() {
         let mut pixels = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut pixels).expect("png frame");
         assert!(info.width >= 600 && info.height >= 300, "{name}");
-        let ink = pixels[..info.buffer_size()]
-            .chunks(3)
-            .filter(|p| p.iter().any(|&c| c < 128))
-            .count();
+        let ink =
+            pixels[..info.buffer_size()].chunks(3).filter(|p| p.iter().any(|&c| c < 128)).count();
         assert!(ink > 2000, "{name} has only {ink} dark pixels");
     }
     for (name, unit) in [
@@ -209,10 +174,7 @@ fn every_chart_exists_as_svg_and_png_with_ink() {
         ("schedule", "(hours, local time"),
         ("sensitivity", "(minutes per year)"),
     ] {
-        assert!(
-            text_of(&artifacts, &format!("charts/{name}.svg")).contains(unit),
-            "{name}"
-        );
+        assert!(text_of(&artifacts, &format!("charts/{name}.svg")).contains(unit), "{name}");
     }
 }
 
@@ -258,11 +220,7 @@ fn graph_exports_name_every_component() {
     let mermaid = graph_mermaid(&twin);
     assert!(dot.starts_with("digraph") && mermaid.starts_with("flowchart LR"));
     for component in &twin.components {
-        assert!(
-            dot.contains(&format!("\"{}\"", component.id)),
-            "{}",
-            component.id
-        );
+        assert!(dot.contains(&format!("\"{}\"", component.id)), "{}", component.id);
         assert!(mermaid.contains(&component.name), "{}", component.name);
     }
     assert_eq!(dot.matches(" -> ").count(), twin.dependencies.len());

@@ -40,42 +40,18 @@ fn edge_style(edge: &Edge) -> EdgeStyle {
     let grey = RGBColor(130, 130, 130);
     match edge {
         Edge::Requires(requirement) => match requirement.strength {
-            Strength::Hard => EdgeStyle {
-                color: INK,
-                dash: &[],
-                width: 2,
-            },
-            Strength::Degrades => EdgeStyle {
-                color: INK,
-                dash: &[10, 5],
-                width: 1,
-            },
-            Strength::Fallback => EdgeStyle {
-                color: INK,
-                dash: &[2, 4],
-                width: 1,
-            },
+            Strength::Hard => EdgeStyle { color: INK, dash: &[], width: 2 },
+            Strength::Degrades => EdgeStyle { color: INK, dash: &[10, 5], width: 1 },
+            Strength::Fallback => EdgeStyle { color: INK, dash: &[2, 4], width: 1 },
         },
-        Edge::Routes { .. } => EdgeStyle {
-            color: RGBColor(0, 114, 178),
-            dash: &[],
-            width: 3,
-        },
-        Edge::Supervises | Edge::Schedules => EdgeStyle {
-            color: grey,
-            dash: &[12, 4, 3, 4],
-            width: 1,
-        },
-        Edge::Probes { .. } => EdgeStyle {
-            color: grey,
-            dash: &[3, 3],
-            width: 1,
-        },
-        Edge::WritesTo { .. } | Edge::Copies => EdgeStyle {
-            color: RGBColor(0, 158, 115),
-            dash: &[6, 3],
-            width: 2,
-        },
+        Edge::Routes { .. } => EdgeStyle { color: RGBColor(0, 114, 178), dash: &[], width: 3 },
+        Edge::Supervises | Edge::Schedules => {
+            EdgeStyle { color: grey, dash: &[12, 4, 3, 4], width: 1 }
+        }
+        Edge::Probes { .. } => EdgeStyle { color: grey, dash: &[3, 3], width: 1 },
+        Edge::WritesTo { .. } | Edge::Copies => {
+            EdgeStyle { color: RGBColor(0, 158, 115), dash: &[6, 3], width: 2 }
+        }
     }
 }
 
@@ -97,22 +73,13 @@ pub fn draw<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let layout = layout(twin);
     let (width, _) = root.dim_in_pixel();
-    text(
-        root,
-        title,
-        (width as i32 / 2, 24),
-        &text_style(20, INK, HPos::Center, VPos::Center),
-    )?;
+    text(root, title, (width as i32 / 2, 24), &text_style(20, INK, HPos::Center, VPos::Center))?;
 
     let position = |index: usize| {
         let (layer, row) = layout.positions[index];
         (LEFT + layer as i32 * COLUMN, TOP + row as i32 * ROW)
     };
-    let index = |id: &str| {
-        twin.components
-            .iter()
-            .position(|component| component.id == id)
-    };
+    let index = |id: &str| twin.components.iter().position(|component| component.id == id);
 
     // Edges first, so boxes sit on top of them.
     for dependency in &twin.dependencies {
@@ -126,32 +93,15 @@ pub fn draw<DB: DrawingBackend>(
         let (tx, ty) = position(to);
         let style = edge_style(&dependency.kind);
         let (start, end) = if tx > fx {
-            (
-                (fx + BOX_WIDTH, fy + BOX_HEIGHT / 2),
-                (tx, ty + BOX_HEIGHT / 2),
-            )
+            ((fx + BOX_WIDTH, fy + BOX_HEIGHT / 2), (tx, ty + BOX_HEIGHT / 2))
         } else if tx < fx {
-            (
-                (fx, fy + BOX_HEIGHT / 2),
-                (tx + BOX_WIDTH, ty + BOX_HEIGHT / 2),
-            )
+            ((fx, fy + BOX_HEIGHT / 2), (tx + BOX_WIDTH, ty + BOX_HEIGHT / 2))
         } else if ty > fy {
-            (
-                (fx + BOX_WIDTH / 2, fy + BOX_HEIGHT),
-                (tx + BOX_WIDTH / 2, ty),
-            )
+            ((fx + BOX_WIDTH / 2, fy + BOX_HEIGHT), (tx + BOX_WIDTH / 2, ty))
         } else {
-            (
-                (fx + BOX_WIDTH / 2, fy),
-                (tx + BOX_WIDTH / 2, ty + BOX_HEIGHT),
-            )
+            ((fx + BOX_WIDTH / 2, fy), (tx + BOX_WIDTH / 2, ty + BOX_HEIGHT))
         };
-        polyline(
-            root,
-            &[start, end],
-            style.color.stroke_width(style.width),
-            style.dash,
-        )?;
+        polyline(root, &[start, end], style.color.stroke_width(style.width), style.dash)?;
         arrowhead(root, start, end, style.color)?;
     }
 
@@ -160,17 +110,12 @@ pub fn draw<DB: DrawingBackend>(
     for (number, component) in twin.components.iter().enumerate() {
         let (x, y) = position(number);
         let corner = (x + BOX_WIDTH, y + BOX_HEIGHT);
-        root.draw(&Rectangle::new(
-            [(x, y), corner],
-            fill(&component.kind).filled(),
-        ))
-        .or_draw()?;
+        root.draw(&Rectangle::new([(x, y), corner], fill(&component.kind).filled())).or_draw()?;
         let border = match component.kind {
             Kind::Host | Kind::Endpoint(_) => 3,
             _ => 1,
         };
-        root.draw(&Rectangle::new([(x, y), corner], INK.stroke_width(border)))
-            .or_draw()?;
+        root.draw(&Rectangle::new([(x, y), corner], INK.stroke_width(border))).or_draw()?;
         if matches!(component.kind, Kind::ExternalApi(_)) {
             polyline(
                 root,
@@ -180,45 +125,19 @@ pub fn draw<DB: DrawingBackend>(
             )?;
         }
         let middle = x + BOX_WIDTH / 2;
-        text(
-            root,
-            &shorten(&component.name, 28),
-            (middle, y + 12),
-            &name_style,
-        )?;
+        text(root, &shorten(&component.name, 28), (middle, y + 12), &name_style)?;
         text(root, component.kind.label(), (middle, y + 27), &kind_style)?;
     }
 
     let grey = RGBColor(130, 130, 130);
     let entries = [
-        (
-            Swatch::Stroke(INK, &[], 2),
-            "requires (hard: down when it is down)".to_string(),
-        ),
-        (
-            Swatch::Stroke(INK, &[10, 5], 1),
-            "requires, degrades without it".to_string(),
-        ),
-        (
-            Swatch::Stroke(INK, &[2, 4], 1),
-            "requires, falls back without it".to_string(),
-        ),
-        (
-            Swatch::Stroke(RGBColor(0, 114, 178), &[], 3),
-            "routes traffic to".to_string(),
-        ),
-        (
-            Swatch::Stroke(grey, &[12, 4, 3, 4], 1),
-            "supervises or schedules".to_string(),
-        ),
-        (
-            Swatch::Stroke(grey, &[3, 3], 1),
-            "probes (health check)".to_string(),
-        ),
-        (
-            Swatch::Stroke(RGBColor(0, 158, 115), &[6, 3], 2),
-            "writes to or copies to".to_string(),
-        ),
+        (Swatch::Stroke(INK, &[], 2), "requires (hard: down when it is down)".to_string()),
+        (Swatch::Stroke(INK, &[10, 5], 1), "requires, degrades without it".to_string()),
+        (Swatch::Stroke(INK, &[2, 4], 1), "requires, falls back without it".to_string()),
+        (Swatch::Stroke(RGBColor(0, 114, 178), &[], 3), "routes traffic to".to_string()),
+        (Swatch::Stroke(grey, &[12, 4, 3, 4], 1), "supervises or schedules".to_string()),
+        (Swatch::Stroke(grey, &[3, 3], 1), "probes (health check)".to_string()),
+        (Swatch::Stroke(RGBColor(0, 158, 115), &[6, 3], 2), "writes to or copies to".to_string()),
     ];
     let top = TOP + layout.rows.max(1) as i32 * ROW + 20;
     legend(root, (LEFT, top), &entries)?;

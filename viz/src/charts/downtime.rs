@@ -26,10 +26,7 @@ const WIDTH: u32 = 1100;
 
 pub fn size(results: &Results) -> (u32, u32) {
     let rows = results.endpoints.len().max(2) as u32;
-    (
-        WIDTH,
-        190 + rows * ROW + (CAUSES as u32 + 2) * LEGEND_ROW as u32,
-    )
+    (WIDTH, 190 + rows * ROW + (CAUSES as u32 + 2) * LEGEND_ROW as u32)
 }
 
 pub fn draw<DB: DrawingBackend>(
@@ -50,36 +47,22 @@ pub fn draw<DB: DrawingBackend>(
     }
     let mut causes: Vec<(&str, f64)> = totals.into_iter().collect();
     causes.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let named: Vec<&str> = causes
-        .iter()
-        .take(CAUSES)
-        .map(|(cause, _)| *cause)
-        .collect();
+    let named: Vec<&str> = causes.iter().take(CAUSES).map(|(cause, _)| *cause).collect();
     let pooled = causes.len() > CAUSES;
 
     let high = endpoints
         .iter()
         .map(|endpoint| {
-            let sum: f64 = endpoint
-                .downtime_by_cause
-                .iter()
-                .map(|(_, v)| v.max(0.0))
-                .sum();
+            let sum: f64 = endpoint.downtime_by_cause.iter().map(|(_, v)| v.max(0.0)).sum();
             sum.max(endpoint.downtime_minutes_per_year.high)
         })
         .filter(|value| value.is_finite())
         .fold(1.0, f64::max)
         * 1.15;
-    let labels: Vec<String> = endpoints
-        .iter()
-        .map(|endpoint| shorten(&endpoint.name, 40))
-        .collect();
-    let label_width = labels
-        .iter()
-        .map(|label| text_width(root, label, 13))
-        .max()
-        .unwrap_or(100)
-        .clamp(100, 360);
+    let labels: Vec<String> =
+        endpoints.iter().map(|endpoint| shorten(&endpoint.name, 40)).collect();
+    let label_width =
+        labels.iter().map(|label| text_width(root, label, 13)).max().unwrap_or(100).clamp(100, 360);
 
     let (plot, _) = root.split_vertically(130 + rows as u32 * ROW);
     let mut chart = ChartBuilder::on(&plot)
@@ -155,30 +138,16 @@ pub fn draw<DB: DrawingBackend>(
         let estimate = &endpoint.downtime_minutes_per_year;
         let (_, y) = map(0.0, center);
         let (wl, _) = map(estimate.low.max(0.0), center);
-        let (wh, _) = map(
-            if estimate.high.is_finite() {
-                estimate.high
-            } else {
-                high
-            },
-            center,
-        );
+        let (wh, _) = map(if estimate.high.is_finite() { estimate.high } else { high }, center);
         let stroke = INK.stroke_width(2);
-        root.draw(&PathElement::new(vec![(wl, y), (wh, y)], stroke))
-            .or_draw()?;
+        root.draw(&PathElement::new(vec![(wl, y), (wh, y)], stroke)).or_draw()?;
         for x in [wl, wh] {
-            root.draw(&PathElement::new(vec![(x, y - 6), (x, y + 6)], stroke))
-                .or_draw()?;
+            root.draw(&PathElement::new(vec![(x, y - 6), (x, y + 6)], stroke)).or_draw()?;
         }
         let (x0, _) = map(0.0, center);
         let (end, _) = map(start, center);
         text(root, &labels[index], (x0 - 8, y), &label_style)?;
-        text(
-            root,
-            &format!("{}/yr", minutes(estimate.value)),
-            (end.max(wh) + 6, y),
-            &value_style,
-        )?;
+        text(root, &format!("{}/yr", minutes(estimate.value)), (end.max(wh) + 6, y), &value_style)?;
     }
 
     let mut entries: Vec<(Swatch, String)> = named

@@ -97,10 +97,7 @@ pub fn planned_charts(_twin: &Twin, results: &Results) -> Vec<PlannedChart> {
     ));
     charts.push(chart(
         "schedule".into(),
-        format!(
-            "Scheduled jobs on a normal day ({})",
-            results.schedule.normal_day.date
-        ),
+        format!("Scheduled jobs on a normal day ({})", results.schedule.normal_day.date),
         ChartKind::Schedule(None),
     ));
     for (index, day) in results.schedule.dst_days.iter().enumerate() {
@@ -130,10 +127,7 @@ pub fn render_all(twin: &Twin, results: &Results) -> Result<Vec<Artifact>, VizEr
     let mut artifacts = Vec::new();
     for chart in planned_charts(twin, results) {
         let (width, height) = size(&chart, twin, results);
-        let failed = |message: String| VizError::Draw {
-            chart: chart.name.clone(),
-            message,
-        };
+        let failed = |message: String| VizError::Draw { chart: chart.name.clone(), message };
 
         let mut svg = String::new();
         {
@@ -148,19 +142,11 @@ pub fn render_all(twin: &Twin, results: &Results) -> Result<Vec<Artifact>, VizEr
             draw(&chart, twin, results, &root).map_err(failed)?;
             root.present().map_err(|error| failed(error.to_string()))?;
         }
-        let png = encode_png(&pixels, width, height).map_err(|message| VizError::Png {
-            chart: chart.name.clone(),
-            message,
-        })?;
+        let png = encode_png(&pixels, width, height)
+            .map_err(|message| VizError::Png { chart: chart.name.clone(), message })?;
 
-        artifacts.push(Artifact {
-            path: chart.svg_path(),
-            bytes: svg.into_bytes(),
-        });
-        artifacts.push(Artifact {
-            path: format!("charts/{}.png", chart.name),
-            bytes: png,
-        });
+        artifacts.push(Artifact { path: chart.svg_path(), bytes: svg.into_bytes() });
+        artifacts.push(Artifact { path: format!("charts/{}.png", chart.name), bytes: png });
     }
     Ok(artifacts)
 }
@@ -212,9 +198,7 @@ fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String>
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Best);
     let mut writer = encoder.write_header().map_err(|error| error.to_string())?;
-    writer
-        .write_image_data(pixels)
-        .map_err(|error| error.to_string())?;
+    writer.write_image_data(pixels).map_err(|error| error.to_string())?;
     writer.finish().map_err(|error| error.to_string())?;
     Ok(bytes)
 }
@@ -248,14 +232,8 @@ pub const PALETTE: [RGBColor; 7] = [
 ];
 
 /// On/off lengths in pixels; empty is solid.
-pub const DASHES: [&[i32]; 6] = [
-    &[],
-    &[12, 6],
-    &[3, 4],
-    &[14, 5, 3, 5],
-    &[7, 4],
-    &[18, 4, 3, 4, 3, 4],
-];
+pub const DASHES: [&[i32]; 6] =
+    [&[], &[12, 6], &[3, 4], &[14, 5, 3, 5], &[7, 4], &[18, 4, 3, 4, 3, 4]];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Marker {
@@ -315,10 +293,7 @@ pub const HATCHES: [Hatch; 7] = [
 
 /// A fill for the `index`-th category of a stacked or grouped bar.
 pub fn fill_style(index: usize) -> (RGBColor, Hatch) {
-    (
-        PALETTE[index % PALETTE.len()],
-        HATCHES[index % HATCHES.len()],
-    )
+    (PALETTE[index % PALETTE.len()], HATCHES[index % HATCHES.len()])
 }
 
 /// A light tint of a colour for bar interiors, so the hatching stays visible.
@@ -373,9 +348,7 @@ pub fn polyline<DB: DrawingBackend>(
         return Ok(());
     }
     if dash.is_empty() {
-        return root
-            .draw(&PathElement::new(points.to_vec(), style))
-            .or_draw();
+        return root.draw(&PathElement::new(points.to_vec(), style)).or_draw();
     }
     let mut phase = 0usize;
     let mut left = f64::from(dash[0]);
@@ -388,14 +361,10 @@ pub fn polyline<DB: DrawingBackend>(
         while length - travelled > left {
             travelled += left;
             let t = travelled / length;
-            let at = (
-                (x0 + (x1 - x0) * t).round() as i32,
-                (y0 + (y1 - y0) * t).round() as i32,
-            );
+            let at = ((x0 + (x1 - x0) * t).round() as i32, (y0 + (y1 - y0) * t).round() as i32);
             if phase & 1 == 0 {
                 current.push(at);
-                root.draw(&PathElement::new(std::mem::take(&mut current), style))
-                    .or_draw()?;
+                root.draw(&PathElement::new(std::mem::take(&mut current), style)).or_draw()?;
             } else {
                 current = vec![at];
             }
@@ -424,56 +393,31 @@ pub fn marker<DB: DrawingBackend>(
     let fill = color.filled();
     match marker {
         Marker::Circle => root.draw(&Circle::new((x, y), size, fill)).or_draw(),
-        Marker::Square => root
-            .draw(&Rectangle::new(
-                [(x - size, y - size), (x + size, y + size)],
-                fill,
-            ))
-            .or_draw(),
+        Marker::Square => {
+            root.draw(&Rectangle::new([(x - size, y - size), (x + size, y + size)], fill)).or_draw()
+        }
         Marker::Triangle => root
             .draw(&Polygon::new(
-                vec![
-                    (x, y - size - 1),
-                    (x - size - 1, y + size),
-                    (x + size + 1, y + size),
-                ],
+                vec![(x, y - size - 1), (x - size - 1, y + size), (x + size + 1, y + size)],
                 fill,
             ))
             .or_draw(),
         Marker::Diamond => root
             .draw(&Polygon::new(
-                vec![
-                    (x, y - size - 2),
-                    (x + size + 1, y),
-                    (x, y + size + 2),
-                    (x - size - 1, y),
-                ],
+                vec![(x, y - size - 2), (x + size + 1, y), (x, y + size + 2), (x - size - 1, y)],
                 fill,
             ))
             .or_draw(),
         Marker::Cross => {
-            root.draw(&PathElement::new(
-                vec![(x - size, y - size), (x + size, y + size)],
-                line,
-            ))
-            .or_draw()?;
-            root.draw(&PathElement::new(
-                vec![(x - size, y + size), (x + size, y - size)],
-                line,
-            ))
-            .or_draw()
+            root.draw(&PathElement::new(vec![(x - size, y - size), (x + size, y + size)], line))
+                .or_draw()?;
+            root.draw(&PathElement::new(vec![(x - size, y + size), (x + size, y - size)], line))
+                .or_draw()
         }
         Marker::Plus => {
-            root.draw(&PathElement::new(
-                vec![(x - size - 1, y), (x + size + 1, y)],
-                line,
-            ))
-            .or_draw()?;
-            root.draw(&PathElement::new(
-                vec![(x, y - size - 1), (x, y + size + 1)],
-                line,
-            ))
-            .or_draw()
+            root.draw(&PathElement::new(vec![(x - size - 1, y), (x + size + 1, y)], line))
+                .or_draw()?;
+            root.draw(&PathElement::new(vec![(x, y - size - 1), (x, y + size + 1)], line)).or_draw()
         }
     }
 }
@@ -489,11 +433,7 @@ pub fn hatched_rect<DB: DrawingBackend>(
     let (x0, x1) = (x0.min(x1), x0.max(x1));
     let (y0, y1) = (y0.min(y1), y0.max(y1));
     let x1 = x1.max(x0 + 1);
-    root.draw(&Rectangle::new(
-        [(x0, y0), (x1, y1)],
-        tint(color, 0.65).filled(),
-    ))
-    .or_draw()?;
+    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], tint(color, 0.65).filled())).or_draw()?;
     let line = color.stroke_width(1);
     let step = 7;
     let mut segments: Vec<[(i32, i32); 2]> = Vec::new();
@@ -536,23 +476,20 @@ pub fn hatched_rect<DB: DrawingBackend>(
         }
     }
     for segment in segments {
-        root.draw(&PathElement::new(segment.to_vec(), line))
-            .or_draw()?;
+        root.draw(&PathElement::new(segment.to_vec(), line)).or_draw()?;
     }
     if hatch == Hatch::Dots {
         let mut y = y0 + 3;
         while y < y1 - 1 {
             let mut x = x0 + 3 + (y / 6 % 2) * 3;
             while x < x1 - 1 {
-                root.draw(&Circle::new((x, y), 1, color.filled()))
-                    .or_draw()?;
+                root.draw(&Circle::new((x, y), 1, color.filled())).or_draw()?;
                 x += 6;
             }
             y += 6;
         }
     }
-    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], INK.stroke_width(1)))
-        .or_draw()
+    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], INK.stroke_width(1))).or_draw()
 }
 
 /// What a legend entry shows next to its label.
@@ -618,22 +555,12 @@ pub fn empty_state<DB: DrawingBackend>(
     (x1, y1): (i32, i32),
     lines: &[&str],
 ) -> Result<(), String> {
-    root.draw(&Rectangle::new(
-        [(x0, y0), (x1, y1)],
-        RGBColor(245, 245, 245).filled(),
-    ))
-    .or_draw()?;
-    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], GRID.stroke_width(1)))
-        .or_draw()?;
+    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], RGBColor(245, 245, 245).filled())).or_draw()?;
+    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], GRID.stroke_width(1))).or_draw()?;
     let style = text_style(15, INK, HPos::Center, VPos::Center);
     let middle = (y0 + y1) / 2 - (lines.len() as i32 - 1) * 11;
     for (index, line) in lines.iter().enumerate() {
-        text(
-            root,
-            line,
-            ((x0 + x1) / 2, middle + index as i32 * 22),
-            &style,
-        )?;
+        text(root, line, ((x0 + x1) / 2, middle + index as i32 * 22), &style)?;
     }
     Ok(())
 }
@@ -649,14 +576,7 @@ pub fn arrowhead<DB: DrawingBackend>(
     let length = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / length, dy / length);
     let back = (f64::from(tip.0) - ux * 9.0, f64::from(tip.1) - uy * 9.0);
-    let left = (
-        (back.0 - uy * 4.0).round() as i32,
-        (back.1 + ux * 4.0).round() as i32,
-    );
-    let right = (
-        (back.0 + uy * 4.0).round() as i32,
-        (back.1 - ux * 4.0).round() as i32,
-    );
-    root.draw(&Polygon::new(vec![tip, left, right], color.filled()))
-        .or_draw()
+    let left = ((back.0 - uy * 4.0).round() as i32, (back.1 + ux * 4.0).round() as i32);
+    let right = ((back.0 + uy * 4.0).round() as i32, (back.1 - ux * 4.0).round() as i32);
+    root.draw(&Polygon::new(vec![tip, left, right], color.filled())).or_draw()
 }

@@ -24,10 +24,9 @@ const WIDTH: u32 = 1100;
 pub fn series<'a>(results: &'a Results, kind: &ChartKind) -> Vec<&'a ScenarioResult> {
     match kind {
         ChartKind::RecoveryFamily(family) => family_scenarios(results, *family),
-        _ if results.scenarios.len() <= super::OVERVIEW_LIMIT => Family::ALL
-            .iter()
-            .flat_map(|family| family_scenarios(results, *family))
-            .collect(),
+        _ if results.scenarios.len() <= super::OVERVIEW_LIMIT => {
+            Family::ALL.iter().flat_map(|family| family_scenarios(results, *family)).collect()
+        }
         _ => Family::ALL
             .iter()
             .filter_map(|family| family_scenarios(results, *family).first().copied())
@@ -36,10 +35,7 @@ pub fn series<'a>(results: &'a Results, kind: &ChartKind) -> Vec<&'a ScenarioRes
 }
 
 pub fn size(scenarios: &[&ScenarioResult]) -> (u32, u32) {
-    (
-        WIDTH,
-        PLOT_HEIGHT + 50 + (scenarios.len() as u32 + 1) * LEGEND_ROW as u32,
-    )
+    (WIDTH, PLOT_HEIGHT + 50 + (scenarios.len() as u32 + 1) * LEGEND_ROW as u32)
 }
 
 pub fn draw<DB: DrawingBackend>(
@@ -52,29 +48,16 @@ pub fn draw<DB: DrawingBackend>(
     // The time range in minutes, to whole decades.
     let minutes: Vec<f64> = scenarios
         .iter()
-        .flat_map(|scenario| {
-            scenario
-                .recovery_time
-                .cdf
-                .iter()
-                .map(|(seconds, _)| seconds / 60.0)
-        })
+        .flat_map(|scenario| scenario.recovery_time.cdf.iter().map(|(seconds, _)| seconds / 60.0))
         .filter(|value| value.is_finite() && *value > 0.0)
         .collect();
     let floor = 0.01;
-    let low = minutes
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min)
-        .max(floor);
+    let low = minutes.iter().copied().fold(f64::INFINITY, f64::min).max(floor);
     let high = minutes.iter().copied().fold(0.0, f64::max);
     let (low, high) = if minutes.is_empty() {
         (0.1, 1000.0)
     } else {
-        (
-            10f64.powf(low.log10().floor()),
-            10f64.powf((high.log10() + 1e-9).ceil()).max(low * 10.0),
-        )
+        (10f64.powf(low.log10().floor()), 10f64.powf((high.log10() + 1e-9).ceil()).max(low * 10.0))
     };
 
     let mut chart = ChartBuilder::on(&plot)
@@ -105,19 +88,11 @@ pub fn draw<DB: DrawingBackend>(
     let reference = text_style(12, INK, HPos::Right, VPos::Bottom);
     for (probability, label) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99")] {
         let (_, y) = map(low, probability);
-        polyline(
-            root,
-            &[(left, y), (right, y)],
-            GRID.stroke_width(1),
-            &[4, 4],
-        )?;
+        polyline(root, &[(left, y), (right, y)], GRID.stroke_width(1), &[4, 4])?;
         text(root, label, (right - 4, y - 1), &reference)?;
     }
 
-    if scenarios
-        .iter()
-        .all(|scenario| scenario.recovery_time.cdf.is_empty())
-    {
+    if scenarios.iter().all(|scenario| scenario.recovery_time.cdf.is_empty()) {
         empty_state(
             root,
             (left + 40, top + 120),
@@ -140,11 +115,9 @@ pub fn draw<DB: DrawingBackend>(
         polyline(root, &points, style.color.stroke_width(2), style.dash)?;
         let recovery = &scenario.recovery_time;
         if !recovery.cdf.is_empty() {
-            for (estimate, probability) in [
-                (&recovery.p50, 0.5),
-                (&recovery.p90, 0.9),
-                (&recovery.p99, 0.99),
-            ] {
+            for (estimate, probability) in
+                [(&recovery.p50, 0.5), (&recovery.p90, 0.9), (&recovery.p99, 0.99)]
+            {
                 marker(
                     root,
                     map((estimate.value / 60.0).max(floor), probability),

@@ -38,10 +38,7 @@ fn jobs(day: &DaySchedule) -> Vec<&str> {
 }
 
 pub fn size(results: &Results, index: Option<usize>) -> (u32, u32) {
-    let rows = day(results, index)
-        .map(|day| jobs(day).len())
-        .unwrap_or(0)
-        .max(2) as u32;
+    let rows = day(results, index).map(|day| jobs(day).len()).unwrap_or(0).max(2) as u32;
     (WIDTH, 190 + rows * ROW + 5 * LEGEND_ROW as u32)
 }
 
@@ -49,20 +46,11 @@ pub fn size(results: &Results, index: Option<usize>) -> (u32, u32) {
 fn spans(start: f64, end: f64) -> Vec<(f64, f64)> {
     let start = start.rem_euclid(DAY);
     let end = start + (end - start.min(end)).max(0.0);
-    if end <= DAY {
-        vec![(start, end)]
-    } else {
-        vec![(start, DAY), (0.0, (end - DAY).min(DAY))]
-    }
+    if end <= DAY { vec![(start, end)] } else { vec![(start, DAY), (0.0, (end - DAY).min(DAY))] }
 }
 
 fn run_end(run: &JobRun, minutes: f64) -> f64 {
-    run.start_minute
-        + if minutes.is_finite() {
-            minutes.max(0.0)
-        } else {
-            0.0
-        }
+    run.start_minute + if minutes.is_finite() { minutes.max(0.0) } else { 0.0 }
 }
 
 pub fn draw<DB: DrawingBackend>(
@@ -76,16 +64,9 @@ pub fn draw<DB: DrawingBackend>(
     let day = day(results, index).unwrap_or(&empty);
     let jobs = jobs(day);
     let rows = jobs.len().max(2);
-    let labels: Vec<String> = jobs
-        .iter()
-        .map(|job| shorten(name_of(twin, job), 36))
-        .collect();
-    let label_width = labels
-        .iter()
-        .map(|label| text_width(root, label, 13))
-        .max()
-        .unwrap_or(100)
-        .clamp(100, 320);
+    let labels: Vec<String> = jobs.iter().map(|job| shorten(name_of(twin, job), 36)).collect();
+    let label_width =
+        labels.iter().map(|label| text_width(root, label, 13)).max().unwrap_or(100).clamp(100, 320);
 
     let (plot, _) = root.split_vertically(130 + rows as u32 * ROW);
     let mut chart = ChartBuilder::on(&plot)
@@ -97,10 +78,7 @@ pub fn draw<DB: DrawingBackend>(
         .or_draw()?;
     chart
         .configure_mesh()
-        .x_desc(format!(
-            "Time of day (hours, local time in {})",
-            results.time_zone
-        ))
+        .x_desc(format!("Time of day (hours, local time in {})", results.time_zone))
         .y_desc("Job")
         .x_labels(13)
         .x_label_formatter(&|minute| format!("{:02}", (minute / 60.0).round() as i64))
@@ -126,11 +104,7 @@ pub fn draw<DB: DrawingBackend>(
         )?;
     }
 
-    let row_of = |job: &str| {
-        jobs.iter()
-            .position(|candidate| *candidate == job)
-            .unwrap_or(0)
-    };
+    let row_of = |job: &str| jobs.iter().position(|candidate| *candidate == job).unwrap_or(0);
     let center = |row: usize| rows as f64 - row as f64 - 0.5;
     let label_style = text_style(13, INK, HPos::Right, VPos::Center);
     for (row, label) in labels.iter().enumerate() {
@@ -150,29 +124,18 @@ pub fn draw<DB: DrawingBackend>(
         for (start, end) in spans(run.start_minute, run_end(run, run.duration_p10)) {
             let (x0, y0) = map(start, c + 0.3);
             let (x1, y1) = map(end, c - 0.3);
-            root.draw(&Rectangle::new(
-                [(x0, y0), (x1.max(x0 + 2), y1)],
-                color.filled(),
-            ))
-            .or_draw()?;
+            root.draw(&Rectangle::new([(x0, y0), (x1.max(x0 + 2), y1)], color.filled()))
+                .or_draw()?;
         }
         let (x, y0) = map(run_end(run, run.duration_p50).rem_euclid(DAY), c + 0.42);
         let (_, y1) = map(0.0, c - 0.42);
-        root.draw(&PathElement::new(
-            vec![(x, y0), (x, y1)],
-            INK.stroke_width(2),
-        ))
-        .or_draw()?;
+        root.draw(&PathElement::new(vec![(x, y0), (x, y1)], INK.stroke_width(2))).or_draw()?;
     }
 
     // Overlaps: the shared span of any two runs of a listed pair, outlined on both rows.
     for (first, second) in &day.overlaps {
-        let runs_of = |job: &String| {
-            day.runs
-                .iter()
-                .filter(|run| &run.job == job)
-                .collect::<Vec<_>>()
-        };
+        let runs_of =
+            |job: &String| day.runs.iter().filter(|run| &run.job == job).collect::<Vec<_>>();
         for a in runs_of(first) {
             for b in runs_of(second) {
                 let start = a.start_minute.max(b.start_minute);
@@ -186,11 +149,8 @@ pub fn draw<DB: DrawingBackend>(
                         let (x0, y0) = map(s, c + 0.46);
                         let (x1, y1) = map(e, c - 0.46);
                         let (x0, x1) = (x0 - 2, x1.max(x0 + 2) + 2);
-                        root.draw(&Rectangle::new(
-                            [(x0, y0), (x1, y1)],
-                            OVERLAP.stroke_width(2),
-                        ))
-                        .or_draw()?;
+                        root.draw(&Rectangle::new([(x0, y0), (x1, y1)], OVERLAP.stroke_width(2)))
+                            .or_draw()?;
                         root.draw(&PathElement::new(
                             vec![(x0, y0), (x1, y1)],
                             OVERLAP.stroke_width(1),

@@ -36,9 +36,7 @@ pub fn draw<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let mut ranked: Vec<&Sensitivity> = results.sensitivity.iter().collect();
     ranked.sort_by(|a, b| {
-        swing(b)
-            .total_cmp(&swing(a))
-            .then_with(|| a.assumption.cmp(&b.assumption))
+        swing(b).total_cmp(&swing(a)).then_with(|| a.assumption.cmp(&b.assumption))
     });
     ranked.truncate(TOP);
     let rows = ranked.len().clamp(4, TOP);
@@ -60,12 +58,8 @@ pub fn draw<DB: DrawingBackend>(
     let high = values.fold(0.0, f64::max).max(1.0) * 1.15;
 
     let labels: Vec<String> = ranked.iter().map(|s| shorten(&s.assumption, 44)).collect();
-    let label_width = labels
-        .iter()
-        .map(|label| text_width(root, label, 13))
-        .max()
-        .unwrap_or(120)
-        .clamp(120, 400);
+    let label_width =
+        labels.iter().map(|label| text_width(root, label, 13)).max().unwrap_or(120).clamp(120, 400);
     let (plot, _) = root.split_vertically(130 + rows as u32 * ROW);
     let mut chart = ChartBuilder::on(&plot)
         .caption(title, (FONT, 20).into_font())
@@ -110,18 +104,8 @@ pub fn draw<DB: DrawingBackend>(
     for (index, sensitivity) in ranked.iter().enumerate() {
         let center = rows as f64 - index as f64 - 0.5;
         for (value, label, color, hatch) in [
-            (
-                sensitivity.minutes_at_low,
-                &sensitivity.low_value,
-                PALETTE[0],
-                Hatch::Forward,
-            ),
-            (
-                sensitivity.minutes_at_high,
-                &sensitivity.high_value,
-                PALETTE[1],
-                Hatch::Backward,
-            ),
+            (sensitivity.minutes_at_low, &sensitivity.low_value, PALETTE[0], Hatch::Forward),
+            (sensitivity.minutes_at_high, &sensitivity.high_value, PALETTE[1], Hatch::Backward),
         ] {
             if !value.is_finite() {
                 continue;
@@ -144,20 +128,11 @@ pub fn draw<DB: DrawingBackend>(
     polyline(root, &[(x, top), (x, bottom)], INK.stroke_width(2), &[6, 3])?;
 
     let entries = [
-        (
-            Swatch::Fill(PALETTE[0], Hatch::Forward),
-            "Assumption at its low value".to_string(),
-        ),
-        (
-            Swatch::Fill(PALETTE[1], Hatch::Backward),
-            "Assumption at its high value".to_string(),
-        ),
+        (Swatch::Fill(PALETTE[0], Hatch::Forward), "Assumption at its low value".to_string()),
+        (Swatch::Fill(PALETTE[1], Hatch::Backward), "Assumption at its high value".to_string()),
         (
             Swatch::Stroke(INK, &[6, 3], 2),
-            format!(
-                "Baseline: {} a year of production downtime",
-                minutes(baseline)
-            ),
+            format!("Baseline: {} a year of production downtime", minutes(baseline)),
         ),
     ];
     legend(root, (left, 130 + rows as i32 * ROW as i32 + 8), &entries)?;

@@ -48,19 +48,12 @@ pub fn draw<DB: DrawingBackend>(
             )
         })
         .collect();
-    let label_width = labels
-        .iter()
-        .map(|label| text_width(root, label, 13))
-        .max()
-        .unwrap_or(100)
-        .clamp(100, 460);
+    let label_width =
+        labels.iter().map(|label| text_width(root, label, 13)).max().unwrap_or(100).clamp(100, 460);
     let high = entries
         .iter()
         .map(|entry| {
-            entry
-                .downtime_minutes_per_year
-                .high
-                .max(entry.downtime_minutes_per_year.value)
+            entry.downtime_minutes_per_year.high.max(entry.downtime_minutes_per_year.value)
         })
         .filter(|value| value.is_finite())
         .fold(1.0, f64::max)
@@ -113,28 +106,14 @@ pub fn draw<DB: DrawingBackend>(
         // Whisker for the 95% interval.
         let (_, y) = map(0.0, center);
         let (wl, _) = map(estimate.low.max(0.0), center);
-        let (wh, _) = map(
-            if estimate.high.is_finite() {
-                estimate.high
-            } else {
-                high
-            },
-            center,
-        );
+        let (wh, _) = map(if estimate.high.is_finite() { estimate.high } else { high }, center);
         let stroke = INK.stroke_width(2);
-        root.draw(&PathElement::new(vec![(wl, y), (wh, y)], stroke))
-            .or_draw()?;
+        root.draw(&PathElement::new(vec![(wl, y), (wh, y)], stroke)).or_draw()?;
         for x in [wl, wh] {
-            root.draw(&PathElement::new(vec![(x, y - 6), (x, y + 6)], stroke))
-                .or_draw()?;
+            root.draw(&PathElement::new(vec![(x, y - 6), (x, y + 6)], stroke)).or_draw()?;
         }
         text(root, &labels[index], (x0 - 8, y), &label_style)?;
-        text(
-            root,
-            &format!("{}/yr", minutes(estimate.value)),
-            (wh.max(x1) + 6, y),
-            &value_style,
-        )?;
+        text(root, &format!("{}/yr", minutes(estimate.value)), (wh.max(x1) + 6, y), &value_style)?;
     }
 
     let (left, _) = map(0.0, 0.0);
@@ -151,10 +130,7 @@ pub fn draw<DB: DrawingBackend>(
             Swatch::Fill(cut_style(None).0, cut_style(None).1),
             "No cut set of order 1 or 2".to_string(),
         ),
-        (
-            Swatch::Stroke(INK, &[], 2),
-            "Whisker: 95% confidence interval".to_string(),
-        ),
+        (Swatch::Stroke(INK, &[], 2), "Whisker: 95% confidence interval".to_string()),
     ];
     legend(root, (left, 130 + rows as i32 * ROW as i32 + 8), &entries)?;
     Ok(())

@@ -10,12 +10,7 @@ fn file(path: &str, line: u32) -> Evidence {
 }
 
 fn component(id: &str, name: &str, kind: Kind, evidence: Vec<Evidence>) -> Component {
-    Component {
-        id: id.into(),
-        name: name.into(),
-        kind,
-        evidence,
-    }
+    Component { id: id.into(), name: name.into(), kind, evidence }
 }
 
 fn service(role: ServiceRole, program: &str, ports: Vec<u16>) -> Kind {
@@ -36,10 +31,7 @@ fn service(role: ServiceRole, program: &str, ports: Vec<u16>) -> Kind {
         pools: Vec::new(),
         logs: Vec::new(),
         memory_limit_bytes: None,
-        environment: vec![EnvVar {
-            name: "DATABASE_URL".into(),
-            value: None,
-        }],
+        environment: vec![EnvVar { name: "DATABASE_URL".into(), value: None }],
         database: None,
     })
 }
@@ -75,22 +67,13 @@ fn hard(from: &str, to: &str) -> Dependency {
     Dependency {
         from: from.into(),
         to: to.into(),
-        kind: Edge::Requires(Requirement {
-            strength: Strength::Hard,
-            timeout: None,
-            any_of: None,
-        }),
+        kind: Edge::Requires(Requirement { strength: Strength::Hard, timeout: None, any_of: None }),
         evidence: vec![file("apps/portal/db.py", 12)],
     }
 }
 
 fn edge(from: &str, to: &str, kind: Edge) -> Dependency {
-    Dependency {
-        from: from.into(),
-        to: to.into(),
-        kind,
-        evidence: Vec::new(),
-    }
+    Dependency { from: from.into(), to: to.into(), kind, evidence: Vec::new() }
 }
 
 pub fn twin() -> Twin {
@@ -99,10 +82,7 @@ pub fn twin() -> Twin {
         component(
             "endpoint:portal",
             "Portal (portal.example.com)",
-            endpoint(
-                Access::PublicHostname("portal.example.com".into()),
-                Tier::Production,
-            ),
+            endpoint(Access::PublicHostname("portal.example.com".into()), Tier::Production),
             vec![file("etc/cloudflared/config.yml", 4)],
         ),
         component(
@@ -120,21 +100,13 @@ pub fn twin() -> Twin {
         component(
             "launchd:com.example.portal",
             "portal",
-            service(
-                ServiceRole::Web,
-                "/Users/me/apps/venv/bin/python3",
-                vec![8765],
-            ),
+            service(ServiceRole::Web, "/Users/me/apps/venv/bin/python3", vec![8765]),
             vec![plist("com.example.portal")],
         ),
         component(
             "launchd:com.example.staging",
             "portal-staging",
-            service(
-                ServiceRole::Web,
-                "/Users/me/apps/venv/bin/python3",
-                vec![8766],
-            ),
+            service(ServiceRole::Web, "/Users/me/apps/venv/bin/python3", vec![8766]),
             vec![plist("com.example.staging")],
         ),
         component(
@@ -159,12 +131,7 @@ pub fn twin() -> Twin {
             ),
             vec![plist("homebrew.mxcl.postgresql@16")],
         ),
-        component(
-            "launchd",
-            "launchd",
-            Kind::Supervisor(SupervisorKind::Launchd),
-            vec![],
-        ),
+        component("launchd", "launchd", Kind::Supervisor(SupervisorKind::Launchd), vec![]),
         component(
             "cron:backup",
             "nightly backup",
@@ -192,29 +159,19 @@ pub fn twin() -> Twin {
         component(
             "cron:wellsky-sync",
             "WellSky sync",
-            job(
-                JobPurpose::Sync,
-                "0 */2 * * *",
-                "/usr/local/bin/python3 scripts/sync.py",
-                None,
-            ),
+            job(JobPurpose::Sync, "0 */2 * * *", "/usr/local/bin/python3 scripts/sync.py", None),
             vec![file("cron/crontab", 5)],
         ),
         component(
             "monitor:health",
             "health monitor",
-            Kind::Monitor(Monitor {
-                period: Duration::from_mins(5.0),
-                alert: None,
-            }),
+            Kind::Monitor(Monitor { period: Duration::from_mins(5.0), alert: None }),
             vec![file("scripts/health-monitor.sh", 1)],
         ),
         component(
             "api:api.wellsky.com",
             "WellSky API",
-            Kind::ExternalApi(ExternalApi {
-                host: "api.wellsky.com".into(),
-            }),
+            Kind::ExternalApi(ExternalApi { host: "api.wellsky.com".into() }),
             vec![],
         ),
         component(
@@ -251,12 +208,7 @@ pub fn twin() -> Twin {
             }),
             vec![],
         ),
-        component(
-            "net:uplink",
-            "internet uplink",
-            Kind::Network(NetworkKind::Uplink),
-            vec![],
-        ),
+        component("net:uplink", "internet uplink", Kind::Network(NetworkKind::Uplink), vec![]),
         component("host", "Mac mini", Kind::Host, vec![]),
     ];
     let dependencies = vec![
@@ -292,10 +244,7 @@ pub fn twin() -> Twin {
         edge(
             "monitor:health",
             "launchd:com.example.portal",
-            Edge::Probes {
-                period: Duration::from_mins(5.0),
-                action: ProbeAction::Restart,
-            },
+            Edge::Probes { period: Duration::from_mins(5.0), action: ProbeAction::Restart },
         ),
         edge("cron:backup", "store:local", Edge::Copies),
         edge("cron:backup", "store:gdrive", Edge::Copies),
@@ -308,13 +257,7 @@ pub fn twin() -> Twin {
                 any_of: None,
             }),
         ),
-        edge(
-            "cron:backup",
-            "volume:/",
-            Edge::WritesTo {
-                bytes_per_day: 52e6,
-            },
-        ),
+        edge("cron:backup", "volume:/", Edge::WritesTo { bytes_per_day: 52e6 }),
     ];
     Twin {
         format: TWIN_FORMAT,
@@ -335,20 +278,13 @@ pub fn twin() -> Twin {
             component: Some("launchd:com.example.bot".into()),
             evidence: vec![file("apps/gigi/voice_brain.py", 88)],
         }],
-        skipped: vec![Skipped {
-            path: "pgdata/base/1/123".into(),
-            reason: "binary file".into(),
-        }],
+        skipped: vec![Skipped { path: "pgdata/base/1/123".into(), reason: "binary file".into() }],
         unlinked: Vec::new(),
     }
 }
 
 fn estimate(value: f64) -> Estimate {
-    Estimate {
-        value,
-        low: value * 0.85,
-        high: value * 1.2,
-    }
+    Estimate { value, low: value * 0.85, high: value * 1.2 }
 }
 
 /// A log-normal-looking recovery distribution around a median, in seconds.
@@ -383,78 +319,23 @@ pub const SCENARIOS: [(Family, &str, f64, RiskLevel); 13] = [
         20.0,
         RiskLevel::Low,
     ),
-    (
-        Family::ServiceCrash,
-        "telegram-bot exits cleanly & is not restarted",
-        900.0,
-        RiskLevel::High,
-    ),
-    (
-        Family::Database,
-        "PostgreSQL 16 stops",
-        600.0,
-        RiskLevel::High,
-    ),
-    (
-        Family::Network,
-        "cloudflared tunnel drops",
-        120.0,
-        RiskLevel::Medium,
-    ),
-    (
-        Family::Network,
-        "internet uplink down for hours",
-        5400.0,
-        RiskLevel::High,
-    ),
-    (
-        Family::DiskSpace,
-        "system disk fills up with logs",
-        14_400.0,
-        RiskLevel::Medium,
-    ),
-    (
-        Family::MemoryPressure,
-        "memory pressure kills the portal",
-        60.0,
-        RiskLevel::Low,
-    ),
+    (Family::ServiceCrash, "telegram-bot exits cleanly & is not restarted", 900.0, RiskLevel::High),
+    (Family::Database, "PostgreSQL 16 stops", 600.0, RiskLevel::High),
+    (Family::Network, "cloudflared tunnel drops", 120.0, RiskLevel::Medium),
+    (Family::Network, "internet uplink down for hours", 5400.0, RiskLevel::High),
+    (Family::DiskSpace, "system disk fills up with logs", 14_400.0, RiskLevel::Medium),
+    (Family::MemoryPressure, "memory pressure kills the portal", 60.0, RiskLevel::Low),
     (
         Family::DependencyFailure,
         "WellSky API unreachable, calls without timeout",
         3600.0,
         RiskLevel::High,
     ),
-    (
-        Family::BackupRecovery,
-        "nightly backup fails silently",
-        86_400.0,
-        RiskLevel::Critical,
-    ),
-    (
-        Family::ConcurrentLoad,
-        "more callers than uvicorn workers",
-        300.0,
-        RiskLevel::Medium,
-    ),
-    (
-        Family::TimeBased,
-        "WellSky sync runs overlap",
-        900.0,
-        RiskLevel::Low,
-    ),
-    (
-        Family::TimeBased,
-        "backup misses the DST gap",
-        86_400.0,
-        RiskLevel::Medium,
-    ),
-    (
-        Family::MachineLoss,
-        "the Mac mini is lost",
-        172_800.0,
-        RiskLevel::Critical,
-    ),
+    (Family::BackupRecovery, "nightly backup fails silently", 86_400.0, RiskLevel::Critical),
+    (Family::ConcurrentLoad, "more callers than uvicorn workers", 300.0, RiskLevel::Medium),
+    (Family::TimeBased, "WellSky sync runs overlap", 900.0, RiskLevel::Low),
+    (Family::TimeBased, "backup misses the DST gap", 86_400.0, RiskLevel::Medium),
+    (Family::MachineLoss, "the Mac mini is lost", 172_800.0, RiskLevel::Critical),
 ];
 
 pub fn results(twin: &Twin) -> Results {
@@ -488,11 +369,7 @@ pub fn results(twin: &Twin) -> Results {
             recommendations: vec![Recommendation {
                 text: "Add a timeout to every outbound call.".into(),
                 change: None,
-                effect_minutes_per_year: Some(Estimate {
-                    value: -42.0,
-                    low: -55.0,
-                    high: -30.0,
-                }),
+                effect_minutes_per_year: Some(Estimate { value: -42.0, low: -55.0, high: -30.0 }),
             }],
         })
         .collect();
@@ -506,33 +383,20 @@ pub fn results(twin: &Twin) -> Results {
             birnbaum: estimate(0.9),
             fussell_vesely: estimate(0.3),
             risk_achievement_worth: estimate(120.0),
-            risk_reduction_worth: Estimate {
-                value: rrw,
-                low: rrw,
-                high: rrw,
-            },
+            risk_reduction_worth: Estimate { value: rrw, low: rrw, high: rrw },
             downtime_minutes_per_year: estimate(minutes),
         };
     let spof = vec![
         spof_entry("host", "endpoint:portal", Some(1), 1800.0, f64::INFINITY),
         spof_entry("pg:main", "endpoint:portal", Some(1), 240.0, 1.4),
-        spof_entry(
-            "launchd:com.cloudflare.cloudflared",
-            "endpoint:portal",
-            Some(1),
-            90.0,
-            1.1,
-        ),
+        spof_entry("launchd:com.cloudflare.cloudflared", "endpoint:portal", Some(1), 90.0, 1.1),
         spof_entry("api:api.wellsky.com", "endpoint:bot", None, 30.0, 1.02),
         spof_entry("ghost:component", "endpoint:portal", Some(1), 5000.0, 2.0),
     ];
 
     let endpoint_result = |id: &str, tier: Tier, minutes: f64| EndpointResult {
         id: id.into(),
-        name: twin
-            .component(id)
-            .map(|c| c.name.clone())
-            .unwrap_or_default(),
+        name: twin.component(id).map(|c| c.name.clone()).unwrap_or_default(),
         tier,
         availability: Estimate::exact(1.0 - minutes / 525_600.0),
         downtime_minutes_per_year: estimate(minutes),
@@ -552,14 +416,10 @@ pub fn results(twin: &Twin) -> Results {
         duration_p50: p50,
         duration_p90: p50 * 2.5,
     };
-    let mut normal_runs: Vec<JobRun> = (0..12)
-        .map(|hour| run("cron:wellsky-sync", f64::from(hour) * 120.0, 50.0))
-        .collect();
+    let mut normal_runs: Vec<JobRun> =
+        (0..12).map(|hour| run("cron:wellsky-sync", f64::from(hour) * 120.0, 50.0)).collect();
     normal_runs.push(run("cron:backup", 180.0, 35.0));
-    let dst_runs = vec![
-        run("cron:wellsky-sync", 0.0, 50.0),
-        run("cron:wellsky-sync", 120.0, 50.0),
-    ];
+    let dst_runs = vec![run("cron:wellsky-sync", 0.0, 50.0), run("cron:wellsky-sync", 120.0, 50.0)];
 
     Results {
         format: RESULTS_FORMAT,

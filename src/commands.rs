@@ -1,0 +1,478 @@
+//! One function per command: read the inputs, call the library crates, write the outputs and
+//! print the summary. All file IO of the program happens here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration as WallDuration, Instant};
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use tracing::{info, warn};
+
+use drtwin_model::{Duration, Evidence, Finding, RiskLevel, Twin};
+use drtwin_sim::{Assumptions, Family, Results, RunConfig};
+
+use crate::UserError;
+use crate::cli::{
+    CheckArgs, CheckFormat, GraphArgs, GraphFormat, Level, PlanArgs, ReportArgs, RunArgs, ScanArgs,
+    SimulateArgs,
+};
+use crate::{example, output};
+
+/// Exit status of `check --fail-on` when a finding reaches the level.
+const EXIT_FINDINGS: u8 = 3;
+
+pub fn plan(args: PlanArgs) -> Result<ExitCode> {
+    output::check_output_folder(&args.output)?;
+
+    // The embedded example is unpacked for the length of the run; a user's folder is read
+    // where it is.
+    let unpacked;
+    let root: PathBuf = match &args.root {
+        Some(root) => root.clone(),
+        None => {
+            unpacked = example::unpack()?;
+            info!("no folder given: planning for the built-in example Mac mini");
+            unpacked.root()
+        }
+    };
+    let twin = scan_tree(&root, drtwin_twin::ScanOptions::default())?;
+    let results = run_simulation(&twin, &args.run)?;
+    let artifacts = drtwin_viz::render_plan(&twin, &results).context("cannot render the plan")?;
+
+    let mut files = vec![
+        ("twin.ron".to_string(), twin.to_ron()?.into_bytes()),
+        ("results.ron".to_string(), results_ron(&results)?.into_bytes()),
+    ];
+    files.extend(artifacts.into_iter().map(|artifact| (artifact.path, artifact.bytes)));
+    output::write_folder(&args.output, &files)?;
+
+    let summary = PlanSummary::new(&twin, &results, &args.output);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", summary.text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn scan(args: ScanArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.output {
+        output::check_output_file(path)?;
+    }
+    let options = drtwin_twin::ScanOptions { max_file_bytes: args.max_file_bytes };
+    let twin = scan_tree(&args.root, options)?;
+    let text = twin.to_ron()?;
+    match &args.output {
+        Some(path) => {
+            output::write_file(path, text.as_bytes())?;
+            println!(
+                "{} components, {} dependencies, {} findings, {} files skipped -> {}",
+                twin.components.len(),
+                twin.dependencies.len(),
+                twin.findings.len(),
+                twin.skipped.len(),
+                path.display()
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check(args: CheckArgs) -> Result<ExitCode> {
+    let twin = if args.input.is_dir() {
+        scan_tree(&args.input, drtwin_twin::ScanOptions::default())?
+    } else {
+        load_twin(&args.input)?
+    };
+    let mut findings = twin.findings.clone();
+    findings.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));
+
+    let format = if args.json { CheckFormat::Json } else { args.format };
+    match format {
+        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
+        CheckFormat::Text => print!("{}", findings_text(&findings)),
+        CheckFormat::Sarif => {
+            println!("{}", serde_json::to_string_pretty(&crate::sarif::sarif(&findings))?)
+        }
+    }
+
+    let threshold = args.fail_on.map(|level| match level {
+        Level::Low => RiskLevel::Low,
+        Level::Medium => RiskLevel::Medium,
+        Level::High => RiskLevel::High,
+        Level::Critical => RiskLevel::Critical,
+    });
+    match threshold {
+        Some(level) if findings.iter().any(|finding| finding.level >= level) => {
+            Ok(ExitCode::from(EXIT_FINDINGS))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
+    if args.list_modes {
+        for (kind, mode, what) in drtwin_sim::list_modes() {
+            println!("{kind:<14} {mode:<22} {what}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    output::check_output_file(&args.output)?;
+    let twin = load_twin(&args.twin)?;
+    let results = run_simulation(&twin, &args.run)?;
+
+    let text = if args.output.extension().is_some_and(|extension| extension == "json") {
+        serde_json::to_string_pretty(&results)?
+    } else {
+        results_ron(&results)?
+    };
+    output::write_file(&args.output, text.as_bytes())?;
+    println!(
+        "seed {}, {} trial-years, {} trials per scenario -> {}",
+        results.seed,
+        results.trials,
+        results.scenario_trials,
+        args.output.display()
+    );
+    for endpoint in &results.endpoints {
+        println!(
+            "  {:<48} {:>9.4}% available, {} down a year",
+            endpoint.id,
+            endpoint.availability.value * 100.0,
+            Duration::from_mins(endpoint.downtime_minutes_per_year.value).human()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn report(args: ReportArgs) -> Result<ExitCode> {
+    output::check_output_folder(&args.output)?;
+    let results = load_results(&args.results)?;
+    let twin_path = args.twin.clone().unwrap_or_else(|| sibling(&args.results, "twin.ron"));
+    let twin = load_twin(&twin_path).map_err(|error| {
+        if args.twin.is_none() && !twin_path.exists() {
+            UserError::new(format!("no twin beside `{}`", args.results.display()))
+                .hint("pass the twin the results came from with --twin twin.ron")
+                .into()
+        } else {
+            error
+        }
+    })?;
+    if results.twin_fingerprint != twin.fingerprint() {
+        return Err(UserError::new(format!(
+            "`{}` was simulated from another twin than `{}`",
+            args.results.display(),
+            twin_path.display()
+        ))
+        .hint("simulate this twin again, or pass the matching twin with --twin")
+        .into());
+    }
+
+    let artifacts = drtwin_viz::render_plan(&twin, &results).context("cannot render the plan")?;
+    let files: Vec<(String, Vec<u8>)> =
+        artifacts.into_iter().map(|artifact| (artifact.path, artifact.bytes)).collect();
+    output::write_folder(&args.output, &files)?;
+    println!("report: {}", args.output.join("report.html").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn graph(args: GraphArgs) -> Result<ExitCode> {
+    let twin = load_twin(&args.twin)?;
+    match args.format {
+        GraphFormat::Dot => print!("{}", drtwin_viz::graph_dot(&twin)),
+        GraphFormat::Mermaid => print!("{}", drtwin_viz::graph_mermaid(&twin)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sibling(path: &Path, name: &str) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+        _ => PathBuf::from(name),
+    }
+}
+
+/// Scans a folder, logging each skipped file as a warning naming its path and reason.
+fn scan_tree(root: &Path, options: drtwin_twin::ScanOptions) -> Result<Twin> {
+    if !root.exists() {
+        return Err(UserError::new(format!("`{}` does not exist", root.display()))
+            .hint("give the machine's home folder, or a copy of it")
+            .into());
+    }
+    if !root.is_dir() {
+        return Err(UserError::new(format!("`{}` is not a folder", root.display()))
+            .hint("`drtwin scan` reads a home folder; to use a twin.ron, see `drtwin simulate`")
+            .into());
+    }
+    let started = Instant::now();
+    let twin = drtwin_twin::scan(root, &options)
+        .with_context(|| format!("cannot scan `{}`", root.display()))?;
+    for skipped in &twin.skipped {
+        warn!("skipped {}: {}", skipped.path, skipped.reason);
+    }
+    for note in &twin.unlinked {
+        info!("unlinked: {note}");
+    }
+    info!(
+        "scanned {} in {:.2?}: {} components, {} dependencies",
+        root.display(),
+        started.elapsed(),
+        twin.components.len(),
+        twin.dependencies.len()
+    );
+    Ok(twin)
+}
+
+fn read_text(path: &Path, what: &str) -> Result<String> {
+    if !path.exists() {
+        return Err(UserError::new(format!("{what} `{}` does not exist", path.display()))
+            .hint("check the path")
+            .into());
+    }
+    if path.is_dir() {
+        return Err(UserError::new(format!("{what} `{}` is a folder", path.display()))
+            .hint(format!("give the {what} file itself"))
+            .into());
+    }
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {what} `{}`", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        UserError::new(format!("{what} `{}` is not UTF-8 text", path.display()))
+            .hint(format!("is this really a {what}?"))
+            .into()
+    })
+}
+
+fn load_twin(path: &Path) -> Result<Twin> {
+    let text = read_text(path, "twin")?;
+    Twin::from_ron(&text).map_err(|error| {
+        UserError::new(format!("cannot read twin `{}`: {error}", path.display()))
+            .hint("write it again with `drtwin scan ROOT -o twin.ron`")
+            .into()
+    })
+}
+
+fn load_results(path: &Path) -> Result<Results> {
+    let text = read_text(path, "results file")?;
+    let parsed: Result<Results, String> =
+        if path.extension().is_some_and(|extension| extension == "json") {
+            serde_json::from_str(&text).map_err(|error| {
+                format!("line {}, column {}: {error}", error.line(), error.column())
+            })
+        } else {
+            ron::from_str(&text).map_err(|error| {
+                format!(
+                    "line {}, column {}: {}",
+                    error.span.start.line, error.span.start.col, error.code
+                )
+            })
+        };
+    let results = parsed.map_err(|message| {
+        UserError::new(format!("cannot read results `{}`: {message}", path.display()))
+            .hint("write it again with `drtwin simulate twin.ron -o results.ron`")
+    })?;
+    if results.format != drtwin_sim::RESULTS_FORMAT {
+        return Err(UserError::new(format!(
+            "results `{}` have format {}, this drtwin reads {}",
+            path.display(),
+            results.format,
+            drtwin_sim::RESULTS_FORMAT
+        ))
+        .hint("simulate again with this version")
+        .into());
+    }
+    Ok(results)
+}
+
+fn results_ron(results: &Results) -> Result<String> {
+    let config = ron::ser::PrettyConfig::new().depth_limit(6).indentor("  ".to_string());
+    ron::ser::to_string_pretty(results, config).context("cannot serialise the results")
+}
+
+/// Runs the trials on a pool of the requested size, with a progress bar on stderr once the
+/// run has taken more than a second (hidden when stderr is not a terminal).
+fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
+    let mut assumptions = Assumptions::shipped();
+    if let Some(path) = &args.assumptions {
+        let text = read_text(path, "assumptions file")?;
+        assumptions = assumptions.with_overrides(&text).map_err(|error| {
+            UserError::new(format!("cannot read assumptions `{}`: {error}", path.display()))
+                .hint("each entry names a shipped assumption; see results.ron for the names")
+        })?;
+    }
+    if args.trials == 0 || args.scenario_trials == 0 {
+        return Err(UserError::new("--trials and --scenario-trials must be at least 1")
+            .hint("try --trials 20000")
+            .into());
+    }
+    let config = RunConfig {
+        trials: args.trials,
+        scenario_trials: args.scenario_trials,
+        seed: args.seed,
+        precision: args.precision,
+        ..RunConfig::default()
+    };
+
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    eprintln!(
+        "simulating with seed {} ({} trial-years, {} threads)",
+        config.seed,
+        config.trials,
+        pool.current_num_threads()
+    );
+
+    let started = Instant::now();
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {human_pos} trials ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    let progress = |done: u64| {
+        bar.inc(done);
+        if started.elapsed() > WallDuration::from_secs(1)
+            && !shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    };
+    let results = pool
+        .install(|| drtwin_sim::simulate(twin, &assumptions, &config, &progress))
+        .context("simulation failed")?;
+    bar.finish_and_clear();
+    info!("simulated in {:.2?}", started.elapsed());
+    Ok(results)
+}
+
+fn findings_text(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "no findings\n".to_string();
+    }
+    let mut text = String::new();
+    for finding in findings {
+        let cites: Vec<String> = finding.evidence.iter().map(Evidence::cite).collect();
+        text.push_str(&format!(
+            "{:<8} {:<30} {}\n         {}\n",
+            finding.level.as_str(),
+            finding.code,
+            finding.title,
+            cites.join(", ")
+        ));
+    }
+    text.push_str(&format!("{} findings\n", findings.len()));
+    text
+}
+
+/// What `plan` prints: top SPOFs, each scenario family's risk and median recovery, and
+/// where the report is.
+#[derive(Debug, Serialize)]
+struct PlanSummary {
+    host: String,
+    seed: u64,
+    trials: u64,
+    top_spofs: Vec<SpofLine>,
+    scenarios: Vec<ScenarioLine>,
+    report: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SpofLine {
+    component: String,
+    endpoint: String,
+    downtime_minutes_per_year: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct ScenarioLine {
+    family: String,
+    scenario: String,
+    risk: RiskLevel,
+    median_recovery_seconds: f64,
+}
+
+impl PlanSummary {
+    fn new(twin: &Twin, results: &Results, output: &Path) -> PlanSummary {
+        let mut spofs: Vec<&drtwin_sim::SpofEntry> = results.spof.iter().collect();
+        spofs.sort_by(|a, b| {
+            b.downtime_minutes_per_year
+                .value
+                .total_cmp(&a.downtime_minutes_per_year.value)
+                .then_with(|| a.component.cmp(&b.component))
+        });
+        let top_spofs = spofs
+            .into_iter()
+            .take(5)
+            .map(|entry| SpofLine {
+                component: entry.component.clone(),
+                endpoint: entry.endpoint.clone(),
+                downtime_minutes_per_year: entry.downtime_minutes_per_year.value,
+            })
+            .collect();
+
+        // Per family, the scenario with the highest risk, then the most yearly downtime.
+        let mut worst: BTreeMap<Family, &drtwin_sim::ScenarioResult> = BTreeMap::new();
+        for scenario in &results.scenarios {
+            let replace = worst.get(&scenario.family).is_none_or(|current| {
+                (scenario.risk, scenario.yearly_production_minutes.value)
+                    > (current.risk, current.yearly_production_minutes.value)
+            });
+            if replace {
+                worst.insert(scenario.family, scenario);
+            }
+        }
+        let scenarios = worst
+            .into_values()
+            .map(|scenario| ScenarioLine {
+                family: scenario.family.title().to_string(),
+                scenario: scenario.title.clone(),
+                risk: scenario.risk,
+                median_recovery_seconds: scenario.recovery_time.p50.value,
+            })
+            .collect();
+
+        PlanSummary {
+            host: twin.host.name.clone(),
+            seed: results.seed,
+            trials: results.trials,
+            top_spofs,
+            scenarios,
+            report: output.join("report.html").display().to_string(),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut text = format!(
+            "drtwin plan for {} (seed {}, {} trial-years)\n\nTop single points of failure \
+             (expected downtime they start, per year):\n",
+            self.host, self.seed, self.trials
+        );
+        for spof in &self.top_spofs {
+            text.push_str(&format!(
+                "  {:<44} {:>10}  on {}\n",
+                spof.component,
+                Duration::from_mins(spof.downtime_minutes_per_year).human(),
+                spof.endpoint
+            ));
+        }
+        text.push_str("\nScenarios (worst of each family):\n");
+        for scenario in &self.scenarios {
+            text.push_str(&format!(
+                "  {:<9} {:<28} median recovery {:>9}  {}\n",
+                scenario.risk.as_str(),
+                scenario.family,
+                Duration::from_secs(scenario.median_recovery_seconds).human(),
+                scenario.scenario
+            ));
+        }
+        text.push_str(&format!("\nReport: {}\n", self.report));
+        text
+    }
+}

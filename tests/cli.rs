@@ -1,0 +1,417 @@
+//! End-to-end tests of the `drtwin` binary on the embedded example and on small fixture trees:
+//! what `plan` writes, the report's five-field blocks, determinism across thread counts,
+//! nothing tuned to the example's names, no secret in any output, and clear errors.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const TRIALS: &str = "3000";
+const SCENARIO_TRIALS: &str = "300";
+
+fn drtwin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drtwin"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the drtwin binary runs")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example() -> PathBuf {
+    repo().join("examples/macmini")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// One `drtwin plan` run on the built-in example, shared by the tests that read its output.
+fn planned() -> &'static Path {
+    static PLAN: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, out) = PLAN.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let out = dir.path().join("drtwin-out");
+        let output = drtwin(&[
+            "plan",
+            "-o",
+            out.to_str().expect("utf-8 path"),
+            "--trials",
+            TRIALS,
+            "--scenario-trials",
+            SCENARIO_TRIALS,
+        ]);
+        assert!(output.status.success(), "{}", text(&output));
+        (dir, out)
+    });
+    out
+}
+
+#[test]
+fn plan_writes_the_twin_results_report_and_charts() {
+    let out = planned();
+    for name in ["twin.ron", "results.ron", "report.md", "report.html"] {
+        let path = out.join(name);
+        assert!(path.is_file(), "{} missing", path.display());
+        assert!(fs::metadata(&path).map(|m| m.len()).unwrap_or(0) > 100, "{name} is tiny");
+    }
+    let charts: Vec<String> = fs::read_dir(out.join("charts"))
+        .expect("charts folder")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    let stems = |extension: &str| -> BTreeSet<String> {
+        charts.iter().filter_map(|name| name.strip_suffix(extension).map(str::to_string)).collect()
+    };
+    let both: Vec<String> = stems(".svg").intersection(&stems(".png")).cloned().collect();
+    assert!(both.len() >= 2, "need two charts as SVG and PNG, found {charts:?}");
+    assert!(both.iter().any(|stem| stem.starts_with("recovery")), "{both:?}");
+    assert!(both.iter().any(|stem| stem.starts_with("spof")), "{both:?}");
+}
+
+/// The report's five-field blocks: field name to value, in order of appearance. A field's
+/// value goes on over the following lines indented by two spaces.
+fn five_field_blocks(report: &str) -> Vec<Vec<(String, String)>> {
+    const FIELDS: [&str; 5] =
+        ["SCENARIO:", "CURRENT BEHAVIOR:", "RECOVERY TIME:", "RISK LEVEL:", "RECOMMENDATION:"];
+    let mut blocks: Vec<Vec<(String, String)>> = Vec::new();
+    let mut in_field = false;
+    for raw in report.lines() {
+        let line = raw.trim().trim_start_matches("**").replace("**", "");
+        let Some(field) = FIELDS.iter().find(|field| line.starts_with(*field)) else {
+            let continues = in_field && raw.starts_with("  ") && !line.is_empty();
+            match blocks.last_mut().and_then(|block| block.last_mut()) {
+                Some((_, value)) if continues => {
+                    value.push(' ');
+                    value.push_str(&line);
+                }
+                _ => in_field = false,
+            }
+            continue;
+        };
+        let value = line[field.len()..].trim().to_string();
+        if *field == "SCENARIO:" {
+            blocks.push(Vec::new());
+        }
+        if let Some(block) = blocks.last_mut() {
+            block.push((field.trim_end_matches(':').to_string(), value));
+            in_field = true;
+        }
+    }
+    blocks
+}
+
+#[test]
+fn report_has_ten_five_field_blocks_citing_real_lines() {
+    let report = fs::read_to_string(planned().join("report.md")).expect("report.md");
+    let blocks: Vec<Vec<(String, String)>> =
+        five_field_blocks(&report).into_iter().filter(|block| block.len() == 5).collect();
+    assert!(blocks.len() >= 10, "found {} complete five-field blocks", blocks.len());
+
+    for block in &blocks {
+        let names: Vec<&str> = block.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["SCENARIO", "CURRENT BEHAVIOR", "RECOVERY TIME", "RISK LEVEL", "RECOMMENDATION"]
+        );
+        let recovery = &block[2].1;
+        assert!(has_number_with_unit(recovery), "RECOVERY TIME without a unit: {recovery}");
+        let risk = block[3].1.trim();
+        assert!(["CRITICAL", "HIGH", "MEDIUM", "LOW"].contains(&risk), "RISK LEVEL is `{risk}`");
+        let cites = path_line_citations(&block[1].1);
+        assert!(!cites.is_empty(), "CURRENT BEHAVIOR cites nothing: {}", block[1].1);
+        for (path, line) in cites {
+            let file = example().join(&path);
+            let content = fs::read(&file).unwrap_or_else(|_| panic!("cited {path} is missing"));
+            let lines = content.split(|&b| b == b'\n').count();
+            assert!(line >= 1 && line <= lines, "cited {path}:{line}, file has {lines} lines");
+        }
+    }
+}
+
+fn has_number_with_unit(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).any(|pair| {
+        let number = pair[0].trim_matches(|c: char| !c.is_ascii_digit() && c != '.');
+        let unit = pair[1].trim_matches(|c: char| !c.is_alphabetic());
+        !number.is_empty()
+            && number.parse::<f64>().is_ok()
+            && ["s", "ms", "min", "h", "d", "sec", "hours", "minutes", "days", "seconds"]
+                .contains(&unit)
+    })
+}
+
+/// `path:line` citations in a text, as (path, line).
+fn path_line_citations(text: &str) -> Vec<(String, usize)> {
+    text.split(|c: char| c.is_whitespace() || "`(),;[]".contains(c))
+        .filter_map(|word| {
+            let word = word.trim_end_matches(['.', ':']);
+            let (path, line) = word.rsplit_once(':')?;
+            let line: usize = line.parse().ok()?;
+            (path.contains('/') || path.contains('.')).then(|| (path.to_string(), line))
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_gives_identical_results_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let twin = dir.path().join("twin.ron");
+    let output = drtwin(&["scan", example().to_str().unwrap(), "-o", twin.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let mut written = Vec::new();
+    for threads in ["1", "2"] {
+        let results = dir.path().join(format!("results-{threads}.ron"));
+        let output = drtwin(&[
+            "simulate",
+            twin.to_str().unwrap(),
+            "-o",
+            results.to_str().unwrap(),
+            "--trials",
+            "2000",
+            "--scenario-trials",
+            "200",
+            "--seed",
+            "99",
+            "--threads",
+            threads,
+        ]);
+        assert!(output.status.success(), "{}", text(&output));
+        written.push(fs::read(&results).expect("results written"));
+    }
+    assert!(written[0] == written[1], "results differ between 1 and 2 threads");
+}
+
+#[test]
+fn a_different_host_is_read_from_its_own_files() {
+    let fixture = repo().join("tests/fixtures/smallhost");
+    let output = drtwin(&["scan", fixture.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let twin = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "launchd:org.harborbakery.shop",
+        "launchd:org.harborbakery.orders",
+        "9100",
+        "9200",
+        "5433",
+        "api:api.stripe.com",
+        "api:api.sendgrid.com",
+        "endpoint:https://shop.harborbakery.test",
+        "Europe/Berlin",
+        "45 1 * * *",
+        "*/10 * * * *",
+        "b2:bakery-backups",
+    ] {
+        assert!(twin.contains(expected), "the twin of smallhost lacks `{expected}`");
+    }
+    for foreign in ["frontrangecare", "8765", "api.wellsky.com", "America/Denver"] {
+        assert!(!twin.contains(foreign), "the twin of smallhost mentions `{foreign}`");
+    }
+}
+
+/// Secret values planted in a tree: values of secret-named variables in plists and `.env`
+/// files, and passwords in URLs. Found independently of the scanner's own redaction.
+fn planted_secrets(root: &Path) -> BTreeSet<String> {
+    let secret_name = |name: &str| {
+        let name = name.to_ascii_uppercase();
+        ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL"]
+            .iter()
+            .any(|word| name.contains(word))
+    };
+    let mut secrets = BTreeSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(content) = fs::read_to_string(&path) else {
+                continue;
+            };
+            let lines: Vec<&str> = content.lines().map(str::trim).collect();
+            for (index, line) in lines.iter().enumerate() {
+                // NAME=value in .env files and shell scripts.
+                if let Some((name, value)) = line.trim_start_matches("export ").split_once('=') {
+                    let value = value.trim().trim_matches(['"', '\'']);
+                    if secret_name(name.trim()) && value.len() >= 8 && !value.contains('$') {
+                        secrets.insert(value.to_string());
+                    }
+                }
+                // <key>NAME</key> followed by <string>value</string> in plists.
+                if let Some(name) =
+                    line.strip_prefix("<key>").and_then(|rest| rest.strip_suffix("</key>"))
+                {
+                    let next = lines.get(index + 1).copied().unwrap_or_default();
+                    if let Some(value) =
+                        next.strip_prefix("<string>").and_then(|r| r.strip_suffix("</string>"))
+                    {
+                        if secret_name(name) && value.len() >= 8 {
+                            secrets.insert(value.to_string());
+                        }
+                    }
+                }
+                // scheme://user:password@host
+                for part in line.split("://").skip(1) {
+                    let authority = part.split(['/', ' ', '"', '\'']).next().unwrap_or_default();
+                    if let Some((credentials, _)) = authority.rsplit_once('@') {
+                        if let Some((_, password)) = credentials.split_once(':') {
+                            if password.len() >= 6 && !password.contains('$') {
+                                secrets.insert(password.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    secrets
+}
+
+fn all_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() { stack.push(path) } else { files.push(path) }
+        }
+    }
+    files
+}
+
+/// Secret values planted in the example by hand, beyond what `planted_secrets` finds by
+/// shape (a token inside a log line, a password in `.pgpass`, a key in a binary plist).
+const KNOWN_PLANTED: [&str; 13] = [
+    "s3cr3t-FAKE-pw-7731",
+    "sk-ant-FAKE-api03-000000000000000000000000000000000000000000000000-FAKE0AA",
+    "key_FAKE_retell_3f9a1c7e5b2d4a6c8e0f",
+    "rc-FAKE-secret-8d2f6a1b9c0e",
+    "eyJhbGciOiJub25lIn0.eyJzdWIiOiJGQUtFIn0.FAKE-jwt-signature",
+    "wsk-FAKE-secret-5e7c3a9b1d2f",
+    "AIzaSyFAKE000000000000000000000000000000",
+    "0000000000:AAFAKE-telegram-bot-token-000000000",
+    "FAKE-session-secret-2c4e6a8b0d1f",
+    "FAKE-staging-session-9a7b5c3d",
+    "FAKE-family-session-4b6d8f0a",
+    "ya29.FAKE-access-token-000000000000",
+    "1//FAKE-refresh-token-0000000000",
+];
+
+#[test]
+fn no_secret_from_the_example_reaches_any_output() {
+    let mut secrets = planted_secrets(&example());
+    assert!(secrets.len() >= 5, "the example plants too few secrets: {secrets:?}");
+    let example_text: String = all_files(&example())
+        .into_iter()
+        .map(|file| String::from_utf8_lossy(&fs::read(file).unwrap_or_default()).into_owned())
+        .collect();
+    for known in KNOWN_PLANTED {
+        assert!(example_text.contains(known), "`{known}` is no longer planted in the example");
+        secrets.insert(known.to_string());
+    }
+    let files = all_files(planned());
+    assert!(files.len() > 4);
+    for file in files {
+        let bytes = fs::read(&file).expect("output readable");
+        let content = String::from_utf8_lossy(&bytes);
+        for secret in &secrets {
+            assert!(
+                !content.contains(secret.as_str()),
+                "`{}` leaks a secret value of the example",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn plan_prints_spofs_scenarios_and_the_report_path() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("plan");
+    let output = drtwin(&[
+        "plan",
+        "-o",
+        out.to_str().unwrap(),
+        "--trials",
+        "500",
+        "--scenario-trials",
+        "100",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Top single points of failure"), "{stdout}");
+    assert!(stdout.contains("report.html"), "{stdout}");
+    for level in ["CRITICAL", "HIGH", "MEDIUM", "LOW"] {
+        if stdout.contains(level) {
+            return;
+        }
+    }
+    panic!("no risk level in the summary: {stdout}");
+}
+
+#[test]
+fn errors_are_one_line_with_a_hint_and_exit_two() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let missing = dir.path().join("nowhere");
+    let output = drtwin(&["scan", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("hint: "), "{stderr}");
+
+    let file = dir.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let output = drtwin(&["plan", "-o", file.to_str().unwrap(), "--trials", "10"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is a file"));
+    assert_eq!(fs::read_to_string(&file).unwrap(), "x", "the file was changed");
+
+    let bad = dir.path().join("bad.ron");
+    fs::write(&bad, "(format: 1,\n host: oops").unwrap();
+    let output = drtwin(&["simulate", bad.to_str().unwrap(), "-o", "/dev/null"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("line 2"), "{}", text(&output));
+}
+
+#[test]
+fn scanning_never_writes_into_the_tree() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let copy = dir.path().join("tree");
+    copy_tree(&repo().join("tests/fixtures/smallhost"), &copy);
+    let before = snapshot(&copy);
+    let output = drtwin(&["scan", copy.to_str().unwrap(), "-o", "/dev/null"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(before, snapshot(&copy), "the scanned tree changed");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> =
+        all_files(root).into_iter().map(|path| (path.clone(), fs::read(path).unwrap())).collect();
+    files.sort();
+    files
+}
