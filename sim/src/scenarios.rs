@@ -275,26 +275,20 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
         }
     }
 
-    // Memory pressure: the biggest long-running service (most workers, then most pools).
-    let victim =
-        (0..plant.len()).filter(|&i| is_web_like(plant.nodes[i].role)).max_by_key(|&i| match &twin
-            .components[i]
-            .kind
-        {
-            Kind::Service(s) => (s.workers, s.pools.len(), usize::MAX - i),
-            _ => (0, 0, 0),
-        });
-    if let Some(victim) = victim {
+    // Memory pressure: the kernel's choice of victim depends on resident sizes the twin does
+    // not have, so each long-running service is an equally likely victim and the host's rate
+    // is split between them. What differs is whether its restart policy covers SIGKILL.
+    let victims: Vec<usize> =
+        (0..plant.len()).filter(|&i| is_web_like(plant.nodes[i].role)).collect();
+    for &victim in &victims {
         specs.push(Spec {
             id: format!("memory-pressure/{}", ids(victim)),
             family: Family::MemoryPressure,
             title: format!("memory pressure kills {} (SIGKILL)", twin.components[victim].name),
             injected: vec![victim],
             mode: "memory-kill",
-            // FIXME: the whole host rate is charged to the largest service; the twin has no
-            // resident sizes to split it by.
             how: inject(victim, Mode::Ends(Ending::Killed), false),
-            occurrences: per_year(p.memory_kill),
+            occurrences: per_year(p.memory_kill) / victims.len() as f64,
         });
     }
 
@@ -310,7 +304,9 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
         .components
         .iter()
         .filter_map(|c| match &c.kind {
-            Kind::Service(s) => Some(s.pools.iter().map(|pool| pool.max_connections).sum::<u32>()),
+            Kind::Service(s) => Some(
+                s.pools.iter().map(|pool| pool.max_connections).sum::<u32>() * s.workers.max(1),
+            ),
             _ => None,
         })
         .sum();
@@ -871,6 +867,16 @@ fn policy_sentence(component: &Component) -> Option<Statement> {
 /// CURRENT BEHAVIOR statements from the twin's facts about the injected components.
 fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
     let mut statements = Vec::new();
+
+    // Scenarios whose mechanism lies outside the injected component get its facts first.
+    if spec.mode == "overload" && spec.id.starts_with("concurrent-load/pool-exhaustion/") {
+        statements.extend(pool_statement(twin));
+    }
+    if matches!(spec.mode, "restore" | "crash-during-backup")
+        && let Some(plan) = &plant.backup
+    {
+        statements.extend(backup_statements(twin, plan.job));
+    }
     for &i in &spec.injected {
         let component = &twin.components[i];
         if let Some(statement) = policy_sentence(component) {
@@ -910,7 +916,10 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
                 continue;
             };
             let what = match (requirement.strength, &requirement.timeout) {
-                (Strength::Hard, None) if is_process_id(twin, &dependency.from) => {
+                (Strength::Hard, None)
+                    if is_process_id(twin, &dependency.from)
+                        && matches!(component.kind, Kind::Service(_) | Kind::ExternalApi(_)) =>
+                {
                     "needs it and calls it without a timeout: it hangs while it is down and stays \
                      hung after it returns until something restarts it"
                         .to_string()
@@ -1016,6 +1025,86 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
             _ => {}
         }
     }
+    statements
+}
+
+/// Connections the services' pools may open (per worker process) against what the database
+/// accepts, with the lines that say so.
+fn pool_statement(twin: &Twin) -> Option<Statement> {
+    let mut evidence = Vec::new();
+    let mut parts = Vec::new();
+    let mut total = 0u32;
+    let mut limit = None;
+    for component in &twin.components {
+        let Kind::Service(service) = &component.kind else { continue };
+        if let Some(database) = &service.database {
+            let available =
+                database.max_connections.saturating_sub(database.superuser_reserved_connections);
+            limit = Some(available);
+            if let Some((_, line)) =
+                database.evidence.iter().find(|(name, _)| name == "max_connections")
+            {
+                evidence.push(line.clone());
+            }
+        }
+        let per_process: u32 = service.pools.iter().map(|pool| pool.max_connections).sum();
+        if per_process == 0 {
+            continue;
+        }
+        let opened = per_process * service.workers.max(1);
+        total += opened;
+        parts.push(format!("{} {opened}", component.name));
+        evidence.extend(service.pools.iter().map(|pool| pool.evidence.clone()));
+    }
+    let limit = limit?;
+    evidence.dedup();
+    evidence.truncate(10);
+    Some(Statement {
+        text: format!(
+            "The services' connection pools may open {total} connections ({}) while the \
+             database accepts {limit} for applications; past that, new connections fail with \
+             \"too many clients\" and requests wait for the pool timeout",
+            parts.join(", ")
+        ),
+        evidence,
+    })
+}
+
+/// What the backup job does and what the scan found wrong with it.
+fn backup_statements(twin: &Twin, job: usize) -> Vec<Statement> {
+    let component = &twin.components[job];
+    let Kind::Job(details) = &component.kind else { return Vec::new() };
+    let mut statements = Vec::new();
+    if let Some(backup) = &details.backup {
+        let offsite = backup
+            .offsite
+            .as_ref()
+            .map(|copy| format!("{} {} to {}", copy.tool, copy.mode, copy.remote))
+            .unwrap_or_else(|| "no off-site copy".into());
+        let kept = backup
+            .retention_days
+            .map(|days| format!("{days} days kept locally"))
+            .unwrap_or_else(|| "no local retention found".into());
+        statements.push(Statement {
+            text: format!(
+                "{} runs `{}`: {} dump, {offsite}, {kept}",
+                component.name,
+                details.schedule.text,
+                backup.dump_format.as_deref().unwrap_or("unknown-format")
+            ),
+            evidence: component.evidence.iter().take(2).cloned().collect(),
+        });
+    }
+    let mut related: Vec<&drtwin_model::Finding> = twin
+        .findings
+        .iter()
+        .filter(|finding| finding.component.as_deref() == Some(component.id.as_str()))
+        .collect();
+    related.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));
+    statements.extend(related.into_iter().take(3).map(|finding| Statement {
+        text: finding.title.clone(),
+        evidence: finding.evidence.clone(),
+    }));
     statements
 }
 
