@@ -212,7 +212,11 @@ fn scan_tree(root: &Path, options: drtwin_twin::ScanOptions) -> Result<Twin> {
     let twin = drtwin_twin::scan(root, &options)
         .with_context(|| format!("cannot scan `{}`", root.display()))?;
     for skipped in &twin.skipped {
-        warn!("skipped {}: {}", skipped.path, skipped.reason);
+        if drtwin_twin::is_routine_skip(skipped) {
+            info!("skipped {}: {}", skipped.path, skipped.reason);
+        } else {
+            warn!("skipped {}: {}", skipped.path, skipped.reason);
+        }
     }
     for note in &twin.unlinked {
         info!("unlinked: {note}");
@@ -386,7 +390,10 @@ struct PlanSummary {
 #[derive(Debug, Serialize)]
 struct SpofLine {
     component: String,
+    /// The endpoint where it costs most.
     endpoint: String,
+    /// How many other endpoints it also takes down.
+    other_endpoints: usize,
     downtime_minutes_per_year: f64,
 }
 
@@ -400,8 +407,18 @@ struct ScenarioLine {
 
 impl PlanSummary {
     fn new(twin: &Twin, results: &Results, output: &Path) -> PlanSummary {
-        let mut spofs: Vec<&drtwin_sim::SpofEntry> = results.spof.iter().collect();
-        spofs.sort_by(|a, b| {
+        // One line per component, at the endpoint where it costs most; a component that takes
+        // many endpoints down (the disk, the uplink) would otherwise fill the list.
+        let mut by_component: BTreeMap<&str, (&drtwin_sim::SpofEntry, usize)> = BTreeMap::new();
+        for entry in &results.spof {
+            let slot = by_component.entry(entry.component.as_str()).or_insert((entry, 0));
+            slot.1 += 1;
+            if entry.downtime_minutes_per_year.value > slot.0.downtime_minutes_per_year.value {
+                slot.0 = entry;
+            }
+        }
+        let mut spofs: Vec<(&drtwin_sim::SpofEntry, usize)> = by_component.into_values().collect();
+        spofs.sort_by(|(a, _), (b, _)| {
             b.downtime_minutes_per_year
                 .value
                 .total_cmp(&a.downtime_minutes_per_year.value)
@@ -410,9 +427,10 @@ impl PlanSummary {
         let top_spofs = spofs
             .into_iter()
             .take(5)
-            .map(|entry| SpofLine {
+            .map(|(entry, endpoints)| SpofLine {
                 component: entry.component.clone(),
                 endpoint: entry.endpoint.clone(),
+                other_endpoints: endpoints - 1,
                 downtime_minutes_per_year: entry.downtime_minutes_per_year.value,
             })
             .collect();
@@ -455,8 +473,13 @@ impl PlanSummary {
             self.host, self.seed, self.trials
         );
         for spof in &self.top_spofs {
+            let others = match spof.other_endpoints {
+                0 => String::new(),
+                1 => " and 1 other endpoint".to_string(),
+                n => format!(" and {n} other endpoints"),
+            };
             text.push_str(&format!(
-                "  {:<44} {:>10}  on {}\n",
+                "  {:<44} {:>10}  on {}{others}\n",
                 spof.component,
                 Duration::from_mins(spof.downtime_minutes_per_year).human(),
                 spof.endpoint

@@ -968,7 +968,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
         .cloned()
         .collect();
     for path in secret_files {
-        tree.skip(&path, "may hold secrets; never read");
+        tree.skip(&path, crate::SKIP_SECRET_FILE);
     }
 
     // Whatever no reader used.

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use drtwin_model::{Finding, Twin};
+use drtwin_model::{Finding, Skipped, Twin};
 
 mod assemble;
 mod cloudflared;
@@ -55,6 +55,21 @@ pub enum ScanError {
 }
 
 /// Builds the twin of the machine whose home tree is at `root`.
+/// Reason given for a file no reader of drtwin understands (a README, captured output it does
+/// not parse yet). Routine: the file is named, not a problem.
+pub const SKIP_UNKNOWN_FORMAT: &str = "not a format drtwin reads";
+/// Reason given for a script that nothing on the machine runs.
+pub const SKIP_UNUSED_SCRIPT: &str = "a script no launchd job or cron line runs; not read";
+/// Reason given for a file that may hold secrets (`.env`, `.pgpass`, credentials): it is
+/// never opened, so its values cannot leak.
+pub const SKIP_SECRET_FILE: &str = "may hold secrets; never read";
+
+/// Whether a skipped file is routine (a format drtwin does not read, a secrets file it will
+/// not open) rather than a problem with the input (unparseable, too large, a symlink loop).
+pub fn is_routine_skip(skipped: &Skipped) -> bool {
+    [SKIP_UNKNOWN_FORMAT, SKIP_UNUSED_SCRIPT, SKIP_SECRET_FILE].contains(&skipped.reason.as_str())
+}
+
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Twin, ScanError> {
     let metadata = match std::fs::metadata(root) {
         Ok(metadata) => metadata,

@@ -168,11 +168,8 @@ impl Tree {
         for path in unused {
             let script =
                 [".sh", ".bash", ".zsh", ".py"].iter().any(|extension| path.ends_with(extension));
-            let reason = if script {
-                "a script no launchd job or cron line runs; not read"
-            } else {
-                "not a format drtwin reads"
-            };
+            let reason =
+                if script { crate::SKIP_UNUSED_SCRIPT } else { crate::SKIP_UNKNOWN_FORMAT };
             self.skip(&path, reason);
         }
     }

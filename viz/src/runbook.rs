@@ -186,8 +186,10 @@ fn step_time(results: &Results, keys: &[&str]) -> String {
         .assumptions
         .iter()
         .find(|assumption| {
+            // Only durations can say how long a step takes; a rate (bytes per second) is not.
             let name = assumption.name.to_ascii_lowercase();
             keys.iter().any(|key| name.contains(key))
+                && assumption.value.trim_matches('"').parse::<drtwin_model::Duration>().is_ok()
         })
         .map(|assumption| {
             format!(" Expected: {} (assumption `{}`).", assumption.value, assumption.name)
