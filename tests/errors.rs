@@ -91,8 +91,8 @@ fn no_color_turns_colour_off_on_a_terminal() {
     let binary = env!("CARGO_BIN_EXE_drtwin");
     let fixture = repo().join("tests/fixtures/smallhost");
     let commands = [
-        // Warnings about skipped files, from the logger.
-        format!("{binary} scan {} -o /dev/null", path_str(&fixture)),
+        // Log lines about skipped files, from the logger (info level, hence -v).
+        format!("{binary} -v scan {} -o /dev/null", path_str(&fixture)),
         // A usage error, from the argument parser.
         format!("{binary} --no-such-flag"),
     ];
