@@ -17,7 +17,7 @@ use drtwin_sim::{Assumptions, Family, Results, RunConfig};
 use crate::UserError;
 use crate::cli::{
     CheckArgs, CheckFormat, GraphArgs, GraphFormat, Level, PlanArgs, ReportArgs, RunArgs, ScanArgs,
-    SimulateArgs,
+    SimulateArgs, SpofArgs, WhatifArgs,
 };
 use crate::{example, output};
 
@@ -38,6 +38,7 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode> {
             unpacked.root()
         }
     };
+    refuse_output_inside(&args.output, &root)?;
     let twin = scan_tree(&root, drtwin_twin::ScanOptions::default())?;
     let results = run_simulation(&twin, &args.run)?;
     let artifacts = drtwin_viz::render_plan(&twin, &results).context("cannot render the plan")?;
@@ -83,6 +84,11 @@ pub fn scan(args: ScanArgs) -> Result<ExitCode> {
 }
 
 pub fn check(args: CheckArgs) -> Result<ExitCode> {
+    if !args.input.exists() {
+        return Err(UserError::new(format!("`{}` does not exist", args.input.display()))
+            .hint("give the machine's home folder, or a twin.ron written by `drtwin scan`")
+            .into());
+    }
     let twin = if args.input.is_dir() {
         scan_tree(&args.input, drtwin_twin::ScanOptions::default())?
     } else {
@@ -189,6 +195,42 @@ pub fn graph(args: GraphArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// drtwin never writes into the tree it scans: an output folder inside it would change the
+/// machine's files (a `report.md` of the owner's own could be replaced) and the next scan
+/// would read drtwin's own output back.
+fn refuse_output_inside(output: &Path, root: &Path) -> Result<()> {
+    let Ok(root) = root.canonicalize() else {
+        return Ok(());
+    };
+    // The output folder may not exist yet: resolve its nearest existing ancestor.
+    let absolute = if output.is_absolute() {
+        output.to_path_buf()
+    } else {
+        std::env::current_dir().context("cannot read the current folder")?.join(output)
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break;
+        };
+        rest.push(name.to_os_string());
+        existing = parent;
+    }
+    let mut resolved = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+    resolved.extend(rest.iter().rev());
+    if resolved.starts_with(&root) {
+        return Err(UserError::new(format!(
+            "output folder `{}` is inside the scanned folder `{}`",
+            output.display(),
+            root.display()
+        ))
+        .hint("drtwin never writes into the tree it scans; choose -o outside it")
+        .into());
+    }
+    Ok(())
+}
+
 fn sibling(path: &Path, name: &str) -> PathBuf {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
@@ -238,8 +280,16 @@ fn read_text(path: &Path, what: &str) -> Result<String> {
             .into());
     }
     if path.is_dir() {
+        let hint = if what == "twin" {
+            format!(
+                "build a twin from a folder first: `drtwin scan {} -o twin.ron`",
+                path.display()
+            )
+        } else {
+            format!("give the {what} file itself")
+        };
         return Err(UserError::new(format!("{what} `{}` is a folder", path.display()))
-            .hint(format!("give the {what} file itself"))
+            .hint(hint)
             .into());
     }
     let bytes =
@@ -300,18 +350,14 @@ fn results_ron(results: &Results) -> Result<String> {
 /// Runs the trials on a pool of the requested size, with a progress bar on stderr once the
 /// run has taken more than a second (hidden when stderr is not a terminal).
 fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
-    let mut assumptions = Assumptions::shipped();
-    if let Some(path) = &args.assumptions {
-        let text = read_text(path, "assumptions file")?;
-        assumptions = assumptions.with_overrides(&text).map_err(|error| {
-            UserError::new(format!("cannot read assumptions `{}`: {error}", path.display()))
-                .hint("each entry names a shipped assumption; see results.ron for the names")
-        })?;
-    }
-    if args.trials == 0 || args.scenario_trials == 0 {
-        return Err(UserError::new("--trials and --scenario-trials must be at least 1")
-            .hint("try --trials 20000")
+    let assumptions = load_assumptions(args.assumptions.as_deref())?;
+    if args.trials < 2 || args.scenario_trials < 2 {
+        return Err(UserError::new("--trials and --scenario-trials must be at least 2")
+            .hint("a confidence interval needs two trials or more; try --trials 20000")
             .into());
+    }
+    if args.trials < 1000 {
+        warn!("{} trial-years give wide intervals; 20000 is the default", args.trials);
     }
     let config = RunConfig {
         trials: args.trials,
@@ -348,9 +394,24 @@ fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
     };
-    let results = pool
+    let mut results = pool
         .install(|| drtwin_sim::simulate(twin, &assumptions, &config, &progress))
         .context("simulation failed")?;
+    // Each recommendation's change runs paired against the baseline for its effect.
+    let unmeasured = pool
+        .install(|| {
+            drtwin_sim::whatif::measure_recommendations(
+                twin,
+                &assumptions,
+                &config,
+                &mut results,
+                &progress,
+            )
+        })
+        .context("measuring the recommendations failed")?;
+    for skipped in unmeasured {
+        info!("recommendation `{}` not measured: {}", skipped.change, skipped.reason);
+    }
     bar.finish_and_clear();
     info!("simulated in {:.2?}", started.elapsed());
     Ok(results)
@@ -498,4 +559,245 @@ impl PlanSummary {
         text.push_str(&format!("\nReport: {}\n", self.report));
         text
     }
+}
+
+fn load_assumptions(path: Option<&Path>) -> Result<Assumptions> {
+    let assumptions = Assumptions::shipped();
+    let Some(path) = path else {
+        return Ok(assumptions);
+    };
+    let text = read_text(path, "assumptions file")?;
+    assumptions.with_overrides(&text).map_err(|error| {
+        UserError::new(format!("cannot read assumptions `{}`: {error}", path.display()))
+            .hint("each entry names a shipped assumption; see results.ron for the names")
+            .into()
+    })
+}
+
+/// A twin from a twin.ron, or from scanning a folder.
+fn twin_or_scan(path: &Path) -> Result<Twin> {
+    if path.is_dir() {
+        scan_tree(path, drtwin_twin::ScanOptions::default())
+    } else {
+        load_twin(path)
+    }
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")
+}
+
+/// A ratio measure, with `∞` for an infinite one (an RRW whose Q0 is 0).
+fn ratio_text(value: f64) -> String {
+    if value.is_infinite() { "∞".to_string() } else { format!("{value:.3}") }
+}
+
+fn estimate_text(estimate: &drtwin_sim::Estimate, digits: usize) -> String {
+    let number = |v: f64| {
+        if v.is_infinite() {
+            "∞".to_string()
+        } else {
+            format!("{v:.digits$}").replace('-', "−")
+        }
+    };
+    format!("{} [{}, {}]", number(estimate.value), number(estimate.low), number(estimate.high))
+}
+
+pub fn spof(args: SpofArgs) -> Result<ExitCode> {
+    let twin = twin_or_scan(&args.twin)?;
+    let assumptions = load_assumptions(args.assumptions.as_deref())?;
+    if args.trials == 0 {
+        return Err(UserError::new("--trials must be at least 1").hint("try --trials 2000").into());
+    }
+    if let Some(endpoint) = &args.endpoint
+        && !twin.endpoints().iter().any(|c| c.id == *endpoint)
+    {
+        let known: Vec<&str> = twin.endpoints().iter().map(|c| c.id.as_str()).collect();
+        return Err(UserError::new(format!("`{endpoint}` is not an endpoint of the twin"))
+            .hint(format!("endpoints: {}", known.join(", ")))
+            .into());
+    }
+    let config = RunConfig { trials: args.trials, seed: args.seed, ..RunConfig::default() };
+    let pool = thread_pool(args.threads)?;
+    let quiet = |_: u64| {};
+    let (endpoints, ranking) = pool
+        .install(|| drtwin_sim::run::rank(&twin, &assumptions, &config, &quiet))
+        .context("simulation failed")?;
+
+    let graph = drtwin_model::graph::RequiresGraph::new(&twin);
+    let mut report = Vec::new();
+    for endpoint in &endpoints {
+        if args.endpoint.as_ref().is_some_and(|wanted| *wanted != endpoint.id) {
+            continue;
+        }
+        let (singles, pairs) =
+            graph.index_of(&endpoint.id).map(|i| graph.cut_sets(i)).unwrap_or_default();
+        let rows: Vec<&drtwin_sim::SpofEntry> =
+            ranking.iter().filter(|entry| entry.endpoint == endpoint.id).collect();
+        report.push(SpofReport {
+            endpoint: endpoint.id.clone(),
+            tier: format!("{:?}", endpoint.tier).to_lowercase(),
+            downtime_minutes_per_year: endpoint.downtime_minutes_per_year,
+            order_one: singles.iter().map(|c| (c.components.clone(), c.chains.clone())).collect(),
+            order_two: pairs.iter().map(|c| (c.components.clone(), c.chains.clone())).collect(),
+            ranking: rows.into_iter().cloned().collect(),
+        });
+    }
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "SPOF ranking (seed {}, {} trial-years; 95% intervals in brackets)",
+        args.seed, args.trials
+    );
+    for endpoint in &report {
+        println!(
+            "\n{} ({}): down {} min/yr",
+            endpoint.endpoint,
+            endpoint.tier,
+            estimate_text(&endpoint.downtime_minutes_per_year, 1)
+        );
+        println!("  structural SPOFs (order 1):");
+        if endpoint.order_one.is_empty() {
+            println!("    none");
+        }
+        for (components, chains) in &endpoint.order_one {
+            let chain = chains.first().map(|c| c.join(" → ")).unwrap_or_default();
+            println!("    {:<44} {chain}", components.join(", "));
+        }
+        if !endpoint.order_two.is_empty() {
+            println!("  pairs (order 2):");
+            for (components, _) in &endpoint.order_two {
+                println!("    {}", components.join(" + "));
+            }
+        }
+        println!(
+            "  {:<44} {:>5} {:>26} {:>24} {:>24} {:>24} {:>24}",
+            "component", "order", "downtime min/yr", "Birnbaum", "Fussell-Vesely", "RAW", "RRW"
+        );
+        for entry in &endpoint.ranking {
+            let order = entry.cut_order.map_or("-".to_string(), |o| o.to_string());
+            let rrw = &entry.risk_reduction_worth;
+            let rrw = if rrw.value.is_infinite() {
+                "∞".to_string()
+            } else {
+                format!(
+                    "{} [{}, {}]",
+                    ratio_text(rrw.value),
+                    ratio_text(rrw.low),
+                    ratio_text(rrw.high)
+                )
+            };
+            println!(
+                "  {:<44} {:>5} {:>26} {:>24} {:>24} {:>24} {:>24}",
+                entry.component,
+                order,
+                estimate_text(&entry.downtime_minutes_per_year, 1),
+                estimate_text(&entry.birnbaum, 4),
+                estimate_text(&entry.fussell_vesely, 4),
+                estimate_text(&entry.risk_achievement_worth, 2),
+                rrw
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `drtwin spof` for one endpoint.
+#[derive(Debug, Serialize)]
+struct SpofReport {
+    endpoint: String,
+    tier: String,
+    downtime_minutes_per_year: drtwin_sim::Estimate,
+    /// Components whose loss alone takes the endpoint down, with their chains of edges.
+    order_one: Vec<(Vec<String>, Vec<Vec<String>>)>,
+    /// Pairs that take it down together while neither does alone.
+    order_two: Vec<(Vec<String>, Vec<Vec<String>>)>,
+    ranking: Vec<drtwin_sim::SpofEntry>,
+}
+
+pub fn whatif(args: WhatifArgs) -> Result<ExitCode> {
+    use drtwin_sim::whatif::{Change, apply, compare};
+
+    if args.trials < 2 {
+        return Err(UserError::new("--trials must be at least 2 for an interval")
+            .hint("try --trials 2000")
+            .into());
+    }
+    let twin = twin_or_scan(&args.twin)?;
+    let assumptions = load_assumptions(args.assumptions.as_deref())?;
+
+    // Every change file is read and applied before any trial runs, so a bad file fails fast.
+    let mut variants = Vec::new();
+    for path in &args.changes {
+        let text = read_text(path, "change file")?;
+        let file = path.display().to_string();
+        let variant = Change::from_ron(&text, &file)
+            .and_then(|change| apply(&change, &twin, &assumptions, &text, &file))
+            .map_err(|error| {
+                UserError::new(format!("cannot use change file {error}")).hint(
+                    "a change file is `(name: \"...\", edits: [SetKeepAlive(service: \"ID\", \
+                     keep_alive: Always(true)), ...])`; see examples/changes/",
+                )
+            })?;
+        variants.push(variant);
+    }
+
+    let config = RunConfig { trials: args.trials, seed: args.seed, ..RunConfig::default() };
+    let pool = thread_pool(args.threads)?;
+    let quiet = |_: u64| {};
+    let mut comparisons = Vec::new();
+    for variant in &variants {
+        let comparison = pool
+            .install(|| compare(&twin, &assumptions, variant, &config, &quiet))
+            .context("simulation failed")?;
+        comparisons.push(comparison);
+    }
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&comparisons)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for comparison in &comparisons {
+        print!("{}", whatif_text(comparison));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn whatif_text(comparison: &drtwin_sim::whatif::Comparison) -> String {
+    let line = |d: &drtwin_sim::whatif::Difference| {
+        format!(
+            "  {:<52} {:>10.1} {:>10.1} {:>10} (95% CI {} to {})\n",
+            d.label,
+            d.baseline.value,
+            d.variant.value,
+            format!("{:+.1}", d.difference.value).replace('-', "−"),
+            format!("{:.1}", d.difference.low).replace('-', "−"),
+            format!("{:.1}", d.difference.high).replace('-', "−"),
+        )
+    };
+    let mut text = format!(
+        "what-if `{}` (seed {}, {} paired trial-years; minutes of downtime per year)\n",
+        comparison.name, comparison.seed, comparison.trials
+    );
+    text.push_str(&format!(
+        "  {:<52} {:>10} {:>10} {:>10}\n",
+        "", "baseline", "variant", "difference"
+    ));
+    text.push_str(&line(&comparison.production));
+    text.push_str("  per endpoint:\n");
+    for endpoint in &comparison.endpoints {
+        text.push_str(&line(endpoint));
+    }
+    text.push_str("  production downtime per scenario family:\n");
+    for family in &comparison.families {
+        text.push_str(&line(family));
+    }
+    text.push('\n');
+    text
 }

@@ -56,6 +56,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate(args),
         Command::Report(args) => commands::report(args),
         Command::Graph(args) => commands::graph(args),
+        Command::Spof(args) => commands::spof(args),
+        Command::Whatif(args) => commands::whatif(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "drtwin", &mut std::io::stdout());
@@ -75,7 +77,9 @@ fn main() -> ExitCode {
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen by `-v`.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
+        // resvg reports a degenerate path it skips (a zero-length whisker) as a warning;
+        // the chart is still right, so only its errors reach the user.
+        0 => "warn,resvg=error,usvg=error,tiny_skia=error",
         1 => "info,drtwin=debug,drtwin_twin=debug,drtwin_sim=debug,drtwin_viz=debug",
         _ => "debug,drtwin=trace,drtwin_twin=trace,drtwin_sim=trace,drtwin_viz=trace",
     };

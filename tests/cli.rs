@@ -415,3 +415,25 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files.sort();
     files
 }
+
+#[test]
+fn plan_refuses_to_write_into_the_tree_it_scans() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tree = dir.path().join("home");
+    copy_tree(&repo().join("tests/fixtures/smallhost"), &tree);
+    let before = snapshot(&tree);
+
+    let inside = tree.join("drtwin-out");
+    let output = drtwin(&["plan", tree.to_str().unwrap(), "-o", inside.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("inside the scanned folder"));
+
+    // The default output folder, from a shell sitting in the tree.
+    let output = Command::new(env!("CARGO_BIN_EXE_drtwin"))
+        .args(["plan", "."])
+        .current_dir(&tree)
+        .output()
+        .expect("the drtwin binary runs");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert_eq!(before, snapshot(&tree), "the scanned tree changed");
+}

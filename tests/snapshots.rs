@@ -66,7 +66,8 @@ fn help(args: &[&str]) -> Output {
     command.output().expect("the drtwin binary runs")
 }
 
-const COMMANDS: [&str; 7] = ["plan", "scan", "check", "simulate", "report", "graph", "completions"];
+const COMMANDS: [&str; 9] =
+    ["plan", "scan", "check", "simulate", "report", "spof", "whatif", "graph", "completions"];
 
 #[test]
 fn top_level_help() {

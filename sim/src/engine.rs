@@ -284,6 +284,9 @@ pub struct Node {
     pub fill_time: Option<f64>,
     /// A database whose settings (fsync or full_page_writes off) risk corruption on a crash.
     pub unsafe_writes: bool,
+    /// Seconds of a self-healing outage of this node that something absorbs (a UPS on the
+    /// power feed); set only by what-if variants, zero in a scanned twin.
+    pub ride_through: f64,
 }
 
 /// The nightly backup, if any.
@@ -357,6 +360,11 @@ pub struct Scratch {
     pub backups: Vec<f64>,
     /// Firings that failed because something they need was down, with that cause.
     failed_backups: Vec<(f64, u32)>,
+    /// Down-intervals created in the last trial, before merging: one per failure resolved
+    /// and one per interval a node inherits from the host or a requirement. This is the
+    /// engine's unit of work (what an event is in an event-queue simulator); the benchmarks
+    /// divide by it.
+    pub events: u64,
 }
 
 impl Plant {
@@ -404,6 +412,7 @@ impl Plant {
                     probes: Vec::new(),
                     fill_time: None,
                     unsafe_writes: false,
+                    ride_through: 0.0,
                 };
                 let p = &params;
                 match &component.kind {
@@ -909,7 +918,19 @@ impl Plant {
     }
 
     /// The down-interval one failure of `c` at `t` causes.
-    fn resolve(&self, c: usize, mode: Mode, t: f64, rng: &mut Pcg64Mcg, view: &View) -> Interval {
+    ///
+    /// `run_time` is how long the process had been running when it ended (infinite for a
+    /// process up since before the year, or for a failure that is not a process ending): it
+    /// decides how much of launchd's throttle interval is still to wait.
+    fn resolve(
+        &self,
+        c: usize,
+        mode: Mode,
+        t: f64,
+        run_time: f64,
+        rng: &mut Pcg64Mcg,
+        view: &View,
+    ) -> Interval {
         let p = &self.params;
         let cause = c as u32;
         match mode {
@@ -922,9 +943,9 @@ impl Plant {
                 } else {
                     Ending::CleanExit
                 };
-                self.process_end(c, t, ending, f64::INFINITY, 0.0, rng, view)
+                self.process_end(c, t, ending, run_time, 0.0, rng, view)
             }
-            Mode::Ends(ending) => self.process_end(c, t, ending, f64::INFINITY, 0.0, rng, view),
+            Mode::Ends(ending) => self.process_end(c, t, ending, run_time, 0.0, rng, view),
             Mode::Hang => {
                 let (end, mechanism) = self.recover_stuck(c, t, t, rng, view);
                 Interval { start: t, end, cause, mechanism }
@@ -934,7 +955,7 @@ impl Plant {
                     c,
                     t,
                     Ending::CrashSignal,
-                    f64::INFINITY,
+                    run_time,
                     p.database_recovery,
                     rng,
                     view,
@@ -945,12 +966,13 @@ impl Plant {
                 }
                 iv
             }
-            Mode::Blip { median } => Interval {
-                start: t,
-                end: t + lognormal(rng, median, p.spread),
-                cause,
-                mechanism: Mechanism::SelfHealed,
-            },
+            Mode::Blip { median } => {
+                let end = t + lognormal(rng, median, p.spread);
+                // What-if hook: an outage shorter than the ride-through leaves an empty
+                // interval, which merging drops.
+                let start = (t + self.nodes[c].ride_through).min(end);
+                Interval { start, end, cause, mechanism: Mechanism::SelfHealed }
+            }
             Mode::HostLoss => {
                 let procurement = lognormal(rng, p.procurement, 0.5);
                 let end = t
@@ -994,8 +1016,18 @@ impl Plant {
     /// Runs one trial, leaving every node's down-intervals in `scratch.down`.
     pub fn run(&self, seed: u64, spec: &TrialSpec, scratch: &mut Scratch) {
         let length = self.clock.length;
-        let Scratch { down, own, group, other, phases, login_delay, backups, failed_backups } =
-            scratch;
+        let Scratch {
+            down,
+            own,
+            group,
+            other,
+            phases,
+            login_delay,
+            backups,
+            failed_backups,
+            events,
+        } = scratch;
+        *events = 0;
         down.resize_with(self.len(), Vec::new);
         down.iter_mut().for_each(Vec::clear);
         backups.clear();
@@ -1033,7 +1065,14 @@ impl Plant {
                         let fill = fill * lognormal(&mut failures, 1.0, self.params.growth_spread);
                         let mut t = fill;
                         while t < length {
-                            let iv = self.resolve(c, Mode::DiskFull, t, &mut responses, &view);
+                            let iv = self.resolve(
+                                c,
+                                Mode::DiskFull,
+                                t,
+                                f64::INFINITY,
+                                &mut responses,
+                                &view,
+                            );
                             own.push(iv);
                             // FIXME: a clean-up is taken to free as much room as there was
                             // at the scan; in truth it depends on what the person deletes.
@@ -1041,17 +1080,36 @@ impl Plant {
                         }
                         continue;
                     }
+                    // A process cannot end again while it is down: its next ending comes an
+                    // exponential run time after it is back (memoryless, so the rate while
+                    // running is unchanged), and that run time decides how much of the
+                    // throttle interval is left, so crashes in quick succession crash-loop
+                    // at launchd's pace. Self-healing outages overlap and merge instead.
+                    // FIXME: run time is tracked per failure mode; a kill shortly after a
+                    // crash of the same process is charged no throttle.
+                    let process =
+                        matches!(rated.mode, Mode::Crash | Mode::Ends(_) | Mode::DatabaseCrash);
+                    let mut running_since = f64::NEG_INFINITY;
                     let mut t = exponential(&mut failures, rated.rate);
                     while t < length {
-                        own.push(self.resolve(c, rated.mode, t, &mut responses, &view));
+                        let run_time = if process { t - running_since } else { f64::INFINITY };
+                        let iv = self.resolve(c, rated.mode, t, run_time, &mut responses, &view);
+                        own.push(iv);
                         t += exponential(&mut failures, rated.rate);
+                        if process {
+                            running_since = iv.end;
+                            if t < iv.end {
+                                t = iv.end + exponential(&mut failures, rated.rate);
+                            }
+                        }
                     }
                 }
             }
             if let Some(injection) = spec.injection.filter(|i| i.node == c && !forced_down) {
                 let view = View { down, phases };
                 let mut rng = stream(seed, spec.trial, c, Purpose::Scenario);
-                own.push(self.resolve(c, injection.mode, injection.at, &mut rng, &view));
+                let at = injection.at;
+                own.push(self.resolve(c, injection.mode, at, f64::INFINITY, &mut rng, &view));
             }
 
             // The off-site endpoint is down while the latest off-site copy is stale.
@@ -1123,6 +1181,7 @@ impl Plant {
                 }
             }
 
+            *events += own.len() as u64;
             let mut merged = std::mem::take(&mut down[c]);
             merge_into(own, &mut merged);
             for iv in merged.iter_mut() {

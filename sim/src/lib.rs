@@ -17,6 +17,7 @@ pub mod run;
 pub mod scenarios;
 pub mod schedule;
 pub mod testing;
+pub mod whatif;
 
 pub use assumptions::Assumptions;
 pub use results::*;

@@ -307,33 +307,34 @@ pub fn spof(
             } else {
                 None
             };
-            let ratio = |num: Estimate, den: f64| {
-                if den <= 0.0 {
-                    Estimate::exact(if num.value > 0.0 { f64::INFINITY } else { 1.0 })
-                } else {
-                    Estimate { value: num.value / den, low: num.low / den, high: num.high / den }
-                }
+            // Ratios carry the uncertainty of both sides: the bounds combine the numerator's
+            // and the denominator's 95% intervals, which covers at least 95%.
+            // FIXME: a delta-method interval using the paired covariance would be narrower.
+            let q_estimate = q.estimate(1.0);
+            let ratio = |num: Estimate, den: Estimate| {
+                let value = num.value / den.value;
+                let low = if den.high > 0.0 { num.low / den.high } else { 0.0 };
+                let high = if den.low > 0.0 { num.high / den.low } else { f64::INFINITY };
+                Estimate { value, low: low.min(value), high: high.max(value) }
             };
             let q_mean = q.mean;
             let fussell_vesely = if q_mean > 0.0 {
-                ratio(reduction.estimate(1.0), q_mean)
+                let e = ratio(reduction.estimate(1.0), q_estimate);
+                Estimate { value: e.value, low: e.low.max(0.0), high: e.high.min(1.0).max(e.value) }
             } else {
                 Estimate::exact(0.0)
             };
             let raw = if q_mean > 0.0 {
-                let e = ratio(q1.estimate(1.0), q_mean);
+                let e = ratio(q1.estimate(1.0), q_estimate);
                 Estimate { value: e.value.max(1.0), low: e.low.max(1.0), high: e.high.max(1.0) }
             } else {
                 Estimate::exact(if q1.mean > 0.0 { f64::INFINITY } else { 1.0 })
             };
-            let q0_estimate = q0.estimate(1.0);
             let rrw = if q0.mean <= 0.0 {
                 if q_mean > 0.0 { Estimate::exact(f64::INFINITY) } else { Estimate::exact(1.0) }
             } else {
-                let value = (q_mean / q0.mean).max(1.0);
-                let high =
-                    if q0_estimate.low > 0.0 { q_mean / q0_estimate.low } else { f64::INFINITY };
-                Estimate { value, low: (q_mean / q0_estimate.high).max(1.0), high: high.max(value) }
+                let e = ratio(q_estimate, q0.estimate(1.0));
+                Estimate { value: e.value.max(1.0), low: e.low.max(1.0), high: e.high.max(1.0) }
             };
             let contribution = baseline.by_cause[k * n + candidate].estimate(1.0 / 60.0);
             entries.push(SpofEntry {
@@ -469,4 +470,205 @@ pub fn sensitivity(
         swing(b).total_cmp(&swing(a)).then_with(|| a.assumption.cmp(&b.assumption))
     });
     rows
+}
+
+/// The baseline and the SPOF ranking alone, without the scenario catalogue: what
+/// `drtwin spof` needs.
+pub fn rank(
+    twin: &Twin,
+    assumptions: &Assumptions,
+    config: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Vec<EndpointResult>, Vec<SpofEntry>), crate::SimError> {
+    let clock = crate::calendar::Clock::new(&twin.host.time_zone, config.year)?;
+    let plant = Plant::new(twin, crate::engine::Params::new(assumptions), clock);
+    if plant.endpoints.is_empty() {
+        return Err(crate::SimError::NoEndpoints);
+    }
+    let baseline = baseline(&plant, config, progress);
+    let endpoints = endpoint_results(twin, &plant, &baseline);
+    let ranking = spof(twin, &plant, config, &baseline, progress);
+    Ok((endpoints, ranking))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Importance measures on small hand-built twins against their closed forms. Every
+    //! component is an uplink-like link with the same outage process, so at a random
+    //! instant each is down with the same probability `q`, independently; the closed forms
+    //! follow from the structure function by enumerating the 2⁵ states.
+
+    use super::*;
+    use crate::testing::{TwinBuilder, endpoint};
+    use drtwin_model::{Access, Kind, NetworkKind, Tier};
+
+    /// Rate 50/yr with a 1-day median and σ = 1: mean outage e^½ days, so the share of
+    /// time down is 1 − exp(−λ·E[D]) (overlapping outages merge, an M/G/∞ occupancy).
+    fn assumptions() -> Assumptions {
+        Assumptions::shipped()
+            .with_overrides(
+                "{\"uplink-outage-rate\": 50.0, \"uplink-outage-median\": \"1d\", \
+                 \"outage-duration-spread\": 1.0}",
+            )
+            .unwrap()
+    }
+
+    fn q() -> f64 {
+        1.0 - (-(50.0 / 365.0) * 0.5f64.exp()).exp()
+    }
+
+    /// Builds `E` over links `a`, `b`, ...: `groups` lists (from, to, any_of group).
+    fn twin(links: &[&str], groups: &[(&str, &str, Option<&str>)]) -> Twin {
+        let mut builder = TwinBuilder::new("America/Denver");
+        for link in links {
+            builder = builder.component(link, Kind::Network(NetworkKind::Uplink));
+        }
+        builder = builder.component(
+            "endpoint:e",
+            endpoint(Access::PublicHostname("e.example.com".into()), Tier::Production),
+        );
+        for &(from, to, group) in groups {
+            builder = match group {
+                Some(group) => builder.any_of(from, to, group),
+                None => builder.requires(from, to, drtwin_model::Strength::Hard, Some("5s")),
+            };
+        }
+        builder.build()
+    }
+
+    /// Unavailability from the structure function, every link down with probability `q`;
+    /// `fixed` pins one link down (`Some(true)`) or up (`Some(false)`).
+    fn closed_form(
+        links: usize,
+        up: &dyn Fn(&[bool]) -> bool,
+        pinned: Option<(usize, bool)>,
+    ) -> f64 {
+        let q = q();
+        let mut total = 0.0;
+        for state in 0u32..(1 << links) {
+            let down: Vec<bool> = (0..links).map(|i| state & (1 << i) != 0).collect();
+            let mut p = 1.0;
+            for (i, &is_down) in down.iter().enumerate() {
+                p *= match pinned {
+                    Some((j, pin)) if j == i => f64::from(u8::from(is_down == pin)),
+                    _ if is_down => q,
+                    _ => 1.0 - q,
+                };
+            }
+            if !up(&down) {
+                total += p;
+            }
+        }
+        total
+    }
+
+    fn ranking(twin: &Twin) -> Vec<SpofEntry> {
+        let config = RunConfig { trials: 1000, seed: 17, ..RunConfig::default() };
+        let (_, ranking) = rank(twin, &assumptions(), &config, &|_| {}).unwrap();
+        ranking
+    }
+
+    /// Checks each measure of `component` against the closed form, within its interval.
+    fn check(
+        entries: &[SpofEntry],
+        component: &str,
+        index: usize,
+        links: usize,
+        up: &dyn Fn(&[bool]) -> bool,
+    ) {
+        let entry = entries.iter().find(|e| e.component == component).unwrap();
+        let q = closed_form(links, up, None);
+        let q1 = closed_form(links, up, Some((index, true)));
+        let q0 = closed_form(links, up, Some((index, false)));
+        let expected = [
+            ("Birnbaum", q1 - q0, entry.birnbaum),
+            ("Fussell-Vesely", (q - q0) / q, entry.fussell_vesely),
+            ("RAW", q1 / q, entry.risk_achievement_worth),
+        ];
+        for (name, value, estimate) in expected {
+            println!("{component} {name}: closed form {value:.4}, estimate {estimate:?}");
+            assert!(estimate.contains(value), "{component} {name}: {value} vs {estimate:?}");
+        }
+        let rrw = entry.risk_reduction_worth;
+        if q0 == 0.0 {
+            assert!(rrw.value.is_infinite(), "{component} RRW must be ∞: {rrw:?}");
+        } else {
+            println!("{component} RRW: closed form {:.4}, estimate {rrw:?}", q / q0);
+            assert!(rrw.contains(q / q0), "{component} RRW: {} vs {rrw:?}", q / q0);
+        }
+    }
+
+    #[test]
+    fn series_pair_matches_its_closed_form() {
+        let twin = twin(
+            &["net:a", "net:b"],
+            &[("endpoint:e", "net:a", None), ("endpoint:e", "net:b", None)],
+        );
+        let up = |d: &[bool]| !d[0] && !d[1];
+        let entries = ranking(&twin);
+        check(&entries, "net:a", 0, 2, &up);
+        check(&entries, "net:b", 1, 2, &up);
+        assert!(entries.iter().all(|e| e.cut_order == Some(1)));
+    }
+
+    #[test]
+    fn parallel_pair_matches_its_closed_form_with_infinite_rrw() {
+        let twin = twin(
+            &["net:a", "net:b"],
+            &[("endpoint:e", "net:a", Some("g")), ("endpoint:e", "net:b", Some("g"))],
+        );
+        let up = |d: &[bool]| !d[0] || !d[1];
+        let entries = ranking(&twin);
+        // Each is in the only cut set {a, b}: never failing, the endpoint never fails.
+        check(&entries, "net:a", 0, 2, &up);
+        check(&entries, "net:b", 1, 2, &up);
+        assert!(entries.iter().all(|e| e.cut_order == Some(2)));
+    }
+
+    #[test]
+    fn bridge_matches_its_closed_form() {
+        // Paths {A, C}, {B, D}, {A, X, D}, {B, X, C}: X is the bridge.
+        let twin = twin(
+            &["net:a", "net:b", "net:c", "net:d", "net:x"],
+            &[
+                ("endpoint:e", "net:c", Some("e")),
+                ("endpoint:e", "net:d", Some("e")),
+                ("net:c", "net:a", Some("c")),
+                ("net:c", "net:x", Some("c")),
+                ("net:d", "net:b", Some("d")),
+                ("net:d", "net:x", Some("d")),
+                ("net:x", "net:a", Some("x")),
+                ("net:x", "net:b", Some("x")),
+            ],
+        );
+        let up = |d: &[bool]| {
+            let [a, b, c, x, dd] = [!d[0], !d[1], !d[2], !d[4], !d[3]];
+            (a && c) || (b && dd) || (a && x && dd) || (b && x && c)
+        };
+        let entries = ranking(&twin);
+        for (index, id) in ["net:a", "net:b", "net:c", "net:d", "net:x"].iter().enumerate() {
+            check(&entries, id, index, 5, &up);
+        }
+    }
+
+    #[test]
+    fn a_component_in_every_cut_set_has_infinite_rrw_and_q1_of_one() {
+        // E needs `a`, and one of `b` or `c`: `a` is the order-1 cut set.
+        let twin = twin(
+            &["net:a", "net:b", "net:c"],
+            &[
+                ("endpoint:e", "net:a", None),
+                ("endpoint:e", "net:b", Some("g")),
+                ("endpoint:e", "net:c", Some("g")),
+            ],
+        );
+        let up = |d: &[bool]| !d[0] && (!d[1] || !d[2]);
+        let entries = ranking(&twin);
+        check(&entries, "net:a", 0, 3, &up);
+        check(&entries, "net:b", 1, 3, &up);
+        let a = entries.iter().find(|e| e.component == "net:a").unwrap();
+        assert_eq!(a.cut_order, Some(1));
+        // Q1 = 1: forced down, the endpoint is down all year, so RAW is exactly 1/Q.
+        assert!((a.birnbaum.value + closed_form(3, &up, Some((0, false))) - 1.0).abs() < 0.02);
+    }
 }

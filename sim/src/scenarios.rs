@@ -1135,16 +1135,22 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
                             cite(&component.evidence)
                         ),
                         Some(format!(
-                            "SetKeepAlive(component: \"{}\", keep_alive: Always(true))",
+                            "SetKeepAlive(service: \"{}\", keep_alive: Always(true))",
                             component.id
                         )),
                     );
                 }
                 if !plant.nodes[i].probes.iter().any(|&p| plant.probes[p].action == ProbeAction::Restart) {
+                    // The monitor that already restarts something is the watchdog to extend.
+                    let watchdog = plant
+                        .probes
+                        .iter()
+                        .find(|p| p.action == ProbeAction::Restart)
+                        .map(|p| plant.nodes[p.monitor].id.clone());
                     add(
                         format!("Add {} to the watchdog's restart list, probing its health URL.", component.id),
-                        Some(format!(
-                            "AddProbe(monitor: \"watchdog\", target: \"{}\", period: \"2m\", action: Restart)",
+                        watchdog.map(|monitor| format!(
+                            "AddProbe(monitor: \"{monitor}\", target: \"{}\", period: \"2m\", action: Restart)",
                             component.id
                         )),
                     );
@@ -1181,7 +1187,7 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
             }
             Kind::Network(NetworkKind::Uplink) => add(
                 "Add a second uplink (an LTE failover router) and let the tunnel use either.".into(),
-                Some("AddAlternative(component: \"net:uplink\", standby: \"net:lte\")".into()),
+                Some(format!("AddAlternative(component: \"{}\", alternative: \"net:lte\")", component.id)),
             ),
             Kind::Network(NetworkKind::Power) => add(
                 "Put the machine and router on a UPS that covers the median outage.".into(),
@@ -1208,7 +1214,12 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
                 "Keep a standby machine with a restored copy, or at least a tested restore runbook \
                  and an hourly off-site WAL or dump copy."
                     .into(),
-                Some("AddStandbyHost(lag: \"1h\")".into()),
+                // A standby of the database on another machine is the part a change file
+                // can express; the rest of the machine is rebuilt from the runbook.
+                twin.components
+                    .iter()
+                    .find(|c| matches!(&c.kind, Kind::Service(s) if s.role == ServiceRole::Database))
+                    .map(|db| format!("AddStandby(component: \"{}\", failover: \"15m\")", db.id)),
             ),
             Kind::Job(job) => {
                 if let Some(backup) = &job.backup

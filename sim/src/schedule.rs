@@ -1,11 +1,13 @@
 //! The schedule summary for the Gantt chart: every job's runs on a normal day and on the
 //! two DST change days, with the assumed duration band and the pairs of jobs whose runs
-//! overlap (a job overlapping itself means a run outlasts its period).
+//! overlap in a way that matters: a job without a lock whose run outlasts its period, or two
+//! jobs that need the same service (the database a sync and a backup both use) at once.
+//! Two unrelated jobs running side by side are not an overlap.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use drtwin_model::{JobPurpose, Kind, Twin};
+use drtwin_model::{Edge, JobPurpose, Kind, Lock, Twin};
 
 use crate::engine::Plant;
 use crate::random::lognormal_quantile;
@@ -25,6 +27,35 @@ pub fn duration_model(plant: &Plant, purpose: JobPurpose) -> (f64, f64) {
 
 pub fn summary(twin: &Twin, plant: &Plant) -> ScheduleSummary {
     let clock = &plant.clock;
+    // What each job needs that another job could be using at the same time: the services
+    // (a database) it requires. Hosts, disks and networks are shared by everything and say
+    // nothing about contention.
+    let needs = |id: &str| -> Vec<&str> {
+        twin.dependencies
+            .iter()
+            .filter(|dependency| {
+                dependency.from == id && matches!(dependency.kind, Edge::Requires(_))
+            })
+            .filter(|dependency| {
+                matches!(twin.component(&dependency.to).map(|c| &c.kind), Some(Kind::Service(_)))
+            })
+            .map(|dependency| dependency.to.as_str())
+            .collect()
+    };
+    let unlocked = |id: &str| {
+        matches!(
+            twin.component(id).map(|c| &c.kind),
+            Some(Kind::Job(job)) if !matches!(job.lock, Some(Lock::Supervisor)) && job.lock.is_none()
+        )
+    };
+    let contends = |a: &str, b: &str| {
+        if a == b {
+            return unlocked(a);
+        }
+        let shared = needs(a).into_iter().any(|service| needs(b).contains(&service));
+        shared && (unlocked(a) || unlocked(b))
+    };
+
     let jobs: Vec<(String, JobPurpose, Vec<f64>)> = twin
         .components
         .iter()
@@ -65,6 +96,9 @@ pub fn summary(twin: &Twin, plant: &Plant) -> ScheduleSummary {
         for (i, a) in spans.iter().enumerate() {
             for b in spans[i + 1..].iter().take_while(|b| b.0 < a.1) {
                 let (x, y) = if a.2 <= b.2 { (a.2, b.2) } else { (b.2, a.2) };
+                if !contends(&jobs[x].0, &jobs[y].0) {
+                    continue;
+                }
                 let pair = (jobs[x].0.clone(), jobs[y].0.clone());
                 if !overlaps.contains(&pair) {
                     overlaps.push(pair);

@@ -142,6 +142,8 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
         .iter()
         .filter(|component| matches!(component.kind, Kind::Job(_) | Kind::Monitor(_)))
         .map(|component| component.name.clone())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
         .collect();
     if !scheduled.is_empty() {
         steps.push(format!(
@@ -208,6 +210,13 @@ fn start_command(twin: &Twin, file: Option<&Evidence>, supervisor: Option<&str>)
             _ => None,
         });
     match (kind, path) {
+        // Daemons live in the system's /Library/LaunchDaemons and are loaded as root; agents
+        // in the user's ~/Library/LaunchAgents, in the user's session.
+        (Some(SupervisorKind::Launchd), Some(path))
+            if path.starts_with("Library/LaunchDaemons/") =>
+        {
+            format!("`sudo launchctl load -w /{path}`")
+        }
         (Some(SupervisorKind::Launchd), Some(path)) if path.starts_with("Library/") => {
             format!("`launchctl load -w ~/{path}`")
         }
@@ -270,8 +279,18 @@ fn packages(twin: &Twin) -> BTreeSet<String> {
             _ => {}
         }
     }
-    if found.iter().any(|name| name.starts_with("postgresql@") || name == "postgresql") {
+    // PostgreSQL's client programs come with the server's formula, not formulas of their own.
+    let clients = ["psql", "pg_dump", "pg_restore", "pg_isready", "pg_dumpall", "postgres"];
+    let has_server =
+        found.iter().any(|name| name.starts_with("postgresql@") || name == "postgresql");
+    if has_server {
         found.retain(|name| !name.starts_with("postgresql client"));
+    }
+    if found.iter().any(|name| clients.contains(&name.as_str())) {
+        found.retain(|name| !clients.contains(&name.as_str()));
+        if !has_server {
+            found.insert("postgresql client (pg_dump, pg_restore)".into());
+        }
     }
     found
 }

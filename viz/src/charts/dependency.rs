@@ -74,6 +74,16 @@ pub fn draw<DB: DrawingBackend>(
     let layout = layout(twin);
     let (width, _) = root.dim_in_pixel();
     text(root, title, (width as i32 / 2, 24), &text_style(20, INK, HPos::Center, VPos::Center))?;
+    if let Some(host) = twin.components.iter().find(|c| matches!(c.kind, Kind::Host)) {
+        let note =
+            format!("Every service and job runs on {}; those edges are not drawn.", host.name);
+        text(
+            root,
+            &note,
+            (width as i32 / 2, 46),
+            &text_style(12, INK, HPos::Center, VPos::Center),
+        )?;
+    }
 
     let position = |index: usize| {
         let (layer, row) = layout.positions[index];
@@ -86,7 +96,9 @@ pub fn draw<DB: DrawingBackend>(
         let (Some(from), Some(to)) = (index(&dependency.from), index(&dependency.to)) else {
             continue;
         };
-        if from == to {
+        // Every process and job runs on the host; drawing each of those edges hides the
+        // others, so the caption says it once instead.
+        if from == to || matches!(twin.components[to].kind, Kind::Host) {
             continue;
         }
         let (fx, fy) = position(from);

@@ -15,7 +15,7 @@ mod spof;
 
 use std::sync::OnceLock;
 
-use plotters::backend::{BitMapBackend, DrawingBackend, SVGBackend};
+use plotters::backend::{DrawingBackend, SVGBackend};
 use plotters::coord::Shift;
 use plotters::element::{Circle, PathElement, Polygon, Rectangle};
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
@@ -136,13 +136,9 @@ pub fn render_all(twin: &Twin, results: &Results) -> Result<Vec<Artifact>, VizEr
             root.present().map_err(|error| failed(error.to_string()))?;
         }
 
-        let mut pixels = vec![255u8; width as usize * height as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-            draw(&chart, twin, results, &root).map_err(failed)?;
-            root.present().map_err(|error| failed(error.to_string()))?;
-        }
-        let png = encode_png(&pixels, width, height)
+        // The PNG is the SVG rasterised, so both show the same chart; plotters' own bitmap
+        // text places some glyphs (the full stop) off the baseline.
+        let png = rasterise(&svg, width, height)
             .map_err(|message| VizError::Png { chart: chart.name.clone(), message })?;
 
         artifacts.push(Artifact { path: chart.svg_path(), bytes: svg.into_bytes() });
@@ -191,16 +187,46 @@ fn draw<DB: DrawingBackend>(
     }
 }
 
-fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Best);
-    let mut writer = encoder.write_header().map_err(|error| error.to_string())?;
-    writer.write_image_data(pixels).map_err(|error| error.to_string())?;
-    writer.finish().map_err(|error| error.to_string())?;
-    Ok(bytes)
+/// An axis tick label: whole numbers from 10 up, one decimal below, and thousands grouped
+/// with a thin space so 12000 reads at a glance.
+pub fn axis_number(value: f64) -> String {
+    if value.abs() >= 10.0 || value == 0.0 {
+        let whole = format!("{:.0}", value.abs());
+        let mut grouped = String::new();
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                grouped.push('\u{2009}');
+            }
+            grouped.push(digit);
+        }
+        if value < 0.0 { format!("−{grouped}") } else { grouped }
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// Renders an SVG to PNG bytes with resvg, using only the embedded font.
+fn rasterise(svg: &str, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+
+    static FONTS: OnceLock<std::sync::Arc<usvg::fontdb::Database>> = OnceLock::new();
+    let fonts = FONTS.get_or_init(|| {
+        let mut database = usvg::fontdb::Database::new();
+        database.load_font_data(FONT_BYTES.to_vec());
+        database.set_sans_serif_family("DejaVu Sans");
+        std::sync::Arc::new(database)
+    });
+    let options = usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        fontdb: fonts.clone(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|error| error.to_string())?;
+    let mut pixmap = tiny_skia::Pixmap::new(width, height)
+        .ok_or_else(|| format!("cannot allocate a {width}x{height} image"))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|error| error.to_string())
 }
 
 /// Turns any displayable drawing error into the message `VizError::Draw` carries.

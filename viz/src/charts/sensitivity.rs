@@ -71,6 +71,7 @@ pub fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("Production downtime (minutes per year)")
+        .x_label_formatter(&|value| super::axis_number(*value))
         .y_desc("Assumption")
         .y_labels(0)
         .disable_y_mesh()

@@ -70,6 +70,7 @@ pub fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("Downtime contribution (minutes per year)")
+        .x_label_formatter(&|value| super::axis_number(*value))
         .y_desc("Component → endpoint")
         .y_labels(0)
         .disable_y_mesh()

@@ -1,0 +1,337 @@
+//! Validation of the engine and its estimators against closed-form answers, each judged by
+//! the 95% confidence interval the estimators report, and a check that those intervals
+//! cover the true value as often as they claim.
+//!
+//! The engine's outage process for a self-healing component is: failures arrive as a
+//! Poisson stream of rate λ whether or not the component is already down, each lasts an
+//! independent time D, and overlapping outages merge. The component is then down at time
+//! t exactly when some failure arrived in (t − D, t] — the M/G/∞ queue — so it is down with
+//! probability 1 − exp(−λ·E[D]) in steady state whatever the distribution of D, and, from
+//! a quiet start at t = 0, with probability 1 − exp(−λ·min(t, D)) for a fixed D. Merged
+//! outages start at rate λ·exp(−λ·E[D]) (an arrival that finds the component up). The
+//! classic two-state answer MTTR/(MTTF + MTTR) agrees with these to first order in λ·E[D];
+//! the tests below use λ·E[D] large enough to tell the two apart.
+//!
+//! Everything here runs the engine directly ([`Plant::run`]) or through the baseline
+//! estimator ([`run::baseline`]), with fixed seeds.
+
+use drtwin_model::{Access, Endings, Kind, ProbeAction, ServiceRole, Strength, Tier, Twin};
+use drtwin_sim::calendar::Clock;
+use drtwin_sim::engine::{Params, Plant, TrialSpec, total};
+use drtwin_sim::estimate::{Welford, z_or_t};
+use drtwin_sim::testing::{TwinBuilder, endpoint, service};
+use drtwin_sim::{Assumptions, RunConfig, run};
+
+const YEAR: f64 = 365.0 * 86_400.0;
+
+fn api(host: &str) -> Kind {
+    Kind::ExternalApi(drtwin_model::ExternalApi { host: host.into() })
+}
+
+/// The shipped table with every background failure switched off, then `overrides`.
+fn quiet(overrides: &str) -> Assumptions {
+    let silence = [
+        "service-crash-rate",
+        "memory-pressure-kill-rate",
+        "database-crash-rate",
+        "tunnel-update-exit-rate",
+        "tunnel-edge-disconnect-rate",
+        "uplink-outage-rate",
+        "dns-outage-rate",
+        "power-outage-rate",
+        "disk-failure-rate",
+        "logic-board-failure-rate",
+        "os-update-reboot-rate",
+        "api-outage-rate",
+        "load-spike-rate",
+    ];
+    let zeros: Vec<String> = silence.iter().map(|name| format!("\"{name}\": 0.0")).collect();
+    let assumptions = Assumptions::shipped().with_overrides(&format!("{{{}}}", zeros.join(", ")));
+    assumptions.and_then(|a| a.with_overrides(overrides)).expect("test overrides are valid")
+}
+
+fn plant(twin: &Twin, assumptions: &Assumptions) -> Plant {
+    let clock = Clock::new(&twin.host.time_zone, 2027).expect("UTC exists");
+    Plant::new(twin, Params::new(assumptions), clock)
+}
+
+fn index(plant: &Plant, id: &str) -> usize {
+    plant.nodes.iter().position(|node| node.id == id).expect("component in the twin")
+}
+
+/// Per-trial values of `measure` over `trials` background trial-years.
+fn background(
+    plant: &Plant,
+    seed: u64,
+    trials: u64,
+    measure: &dyn Fn(&Plant, &drtwin_sim::engine::Scratch) -> f64,
+) -> Welford {
+    let mut scratch = plant.scratch();
+    let mut values = Welford::default();
+    for trial in 0..trials {
+        let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
+        plant.run(seed, &spec, &mut scratch);
+        values.push(measure(plant, &scratch));
+    }
+    values
+}
+
+/// Asserts that the 95% interval of `estimate` contains `truth`.
+fn covers(what: &str, estimate: &Welford, truth: f64) {
+    let half = estimate.half_width();
+    assert!(
+        (estimate.mean - truth).abs() <= half,
+        "{what}: {} ± {half} (n = {}) does not contain {truth}",
+        estimate.mean,
+        estimate.n
+    );
+}
+
+/// The expected fraction of a year, from a quiet start, that a structure function `f` of
+/// independent components is down, each component down at t with probability
+/// q(t) = 1 − exp(−λ·∫₀ᵗ P(D > s) ds). `survival` is P(D > s), negligible past `horizon`.
+fn expected_fraction_of(
+    rate: f64,
+    survival: &dyn Fn(f64) -> f64,
+    horizon: f64,
+    f: &dyn Fn(f64) -> f64,
+) -> f64 {
+    let steps = 20_000;
+    let h = horizon / steps as f64;
+    let (mut mean_busy, mut ramp) = (0.0, 0.0);
+    let mut previous = f(0.0);
+    for k in 1..=steps {
+        let s = k as f64 * h;
+        // Midpoint rule for the inner integral, trapezoid for the outer one.
+        mean_busy += survival(s - h / 2.0) * h;
+        let current = f(1.0 - (-rate * mean_busy).exp());
+        ramp += (previous + current) / 2.0 * h;
+        previous = current;
+    }
+    (ramp + (YEAR - horizon) * previous) / YEAR
+}
+
+/// [`expected_fraction_of`] for a fixed outage duration.
+fn expected_fraction(rate: f64, duration: f64, f: &dyn Fn(f64) -> f64) -> f64 {
+    expected_fraction_of(rate, &|s| if s < duration { 1.0 } else { 0.0 }, duration, f)
+}
+
+/// One external API behind a production endpoint.
+fn single_api() -> Twin {
+    TwinBuilder::new("UTC")
+        .component("api:a", api("a"))
+        .component("endpoint:e", endpoint(Access::LocalPort(1), Tier::Production))
+        .requires("endpoint:e", "api:a", Strength::Hard, Some("5s"))
+        .build()
+}
+
+fn down_fraction(node: usize) -> impl Fn(&Plant, &drtwin_sim::engine::Scratch) -> f64 {
+    move |_, scratch| total(&scratch.down[node]) / YEAR
+}
+
+#[test]
+fn one_component_unavailability_is_one_minus_exp_of_rate_times_mean_repair() {
+    // 400 outages a year of 2 h fixed: λ·D ≈ 0.091, so Q ≈ 0.087 while the two-state
+    // MTTR/(MTTF + MTTR) gives 0.084, and the first-order λ·D gives 0.091.
+    let twin = single_api();
+    let fixed = quiet(
+        "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 0.0}",
+    );
+    let plant = plant(&twin, &fixed);
+    let e = index(&plant, "endpoint:e");
+    let rate = 400.0 / YEAR;
+    let truth = expected_fraction(rate, 7200.0, &|q| q);
+    let estimate = background(&plant, 11, 3000, &down_fraction(e));
+    covers("fixed repair", &estimate, truth);
+    let two_state = rate * 7200.0 / (1.0 + rate * 7200.0);
+    assert!((estimate.mean - two_state).abs() > 3.0 * estimate.half_width(), "not resolved");
+
+    // Spread-out repair times (lognormal, σ = 1): only the mean repair time matters.
+    let spread = quiet(
+        "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 1.0}",
+    );
+    let plant_spread = self::plant(&twin, &spread);
+    let survival = |s: f64| drtwin_sim::random::lognormal_exceeds(7200.0, 1.0, s);
+    let truth = expected_fraction_of(rate, &survival, 7200.0 * 200.0, &|q| q);
+    let steady = 1.0 - (-rate * 7200.0 * (0.5f64).exp()).exp();
+    assert!((truth - steady).abs() < 1e-3, "{truth} vs steady state {steady}");
+    let estimate = background(&plant_spread, 12, 3000, &down_fraction(e));
+    covers("lognormal repair", &estimate, truth);
+}
+
+#[test]
+fn merged_outages_start_at_rate_times_probability_up() {
+    let twin = single_api();
+    let assumptions = quiet(
+        "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 0.0}",
+    );
+    let plant = plant(&twin, &assumptions);
+    let e = index(&plant, "endpoint:e");
+    let count = background(&plant, 13, 3000, &|_, scratch| scratch.down[e].len() as f64);
+    // From a quiet start: ∫₀ᴸ λ·exp(−λ·min(t, D)) dt.
+    let (rate, duration) = (400.0 / YEAR, 7200.0);
+    let truth =
+        (1.0 - (-rate * duration).exp()) + rate * (YEAR - duration) * (-rate * duration).exp();
+    covers("outages per year", &count, truth);
+}
+
+#[test]
+fn series_and_parallel_pairs_follow_their_structure_functions() {
+    let assumptions = quiet(
+        "{\"api-outage-rate\": 600.0, \"api-outage-median\": \"3h\", \"outage-duration-spread\": 0.0}",
+    );
+    let (rate, duration) = (600.0 / YEAR, 3.0 * 3600.0);
+    let base = || {
+        TwinBuilder::new("UTC")
+            .component("api:a", api("a"))
+            .component("api:b", api("b"))
+            .component("endpoint:e", endpoint(Access::LocalPort(1), Tier::Production))
+    };
+
+    let series = base()
+        .requires("endpoint:e", "api:a", Strength::Hard, Some("5s"))
+        .requires("endpoint:e", "api:b", Strength::Hard, Some("5s"))
+        .build();
+    let plant_series = plant(&series, &assumptions);
+    let e = index(&plant_series, "endpoint:e");
+    let estimate = background(&plant_series, 21, 2000, &down_fraction(e));
+    let truth = expected_fraction(rate, duration, &|q| 1.0 - (1.0 - q) * (1.0 - q));
+    covers("series", &estimate, truth);
+
+    let parallel =
+        base().any_of("endpoint:e", "api:a", "g").any_of("endpoint:e", "api:b", "g").build();
+    let plant_parallel = plant(&parallel, &assumptions);
+    let e = index(&plant_parallel, "endpoint:e");
+    let estimate = background(&plant_parallel, 22, 2000, &down_fraction(e));
+    let truth = expected_fraction(rate, duration, &|q| q * q);
+    covers("parallel", &estimate, truth);
+}
+
+#[test]
+fn yearly_failure_counts_are_poisson() {
+    // Outages of one second never overlap in practice, so the count of merged outages is
+    // the count of failures: Poisson with mean and variance λ·L.
+    let twin = single_api();
+    let assumptions = quiet(
+        "{\"api-outage-rate\": 30.0, \"api-outage-median\": \"1s\", \"outage-duration-spread\": 0.0}",
+    );
+    let plant = plant(&twin, &assumptions);
+    let a = index(&plant, "api:a");
+    let counts = background(&plant, 31, 4000, &|_, scratch| scratch.down[a].len() as f64);
+    let mean = 30.0;
+    covers("mean yearly count", &counts, mean);
+
+    // The sample variance's standard error for a Poisson law: √((μ₄ − σ⁴)/n) with
+    // μ₄ = λ + 3λ², σ⁴ = λ².
+    let standard_error = ((mean + 2.0 * mean * mean) / counts.n as f64).sqrt();
+    let half = z_or_t(counts.n) * standard_error;
+    assert!(
+        (counts.variance() - mean).abs() <= half,
+        "variance {} ± {half} does not contain {mean}",
+        counts.variance()
+    );
+}
+
+/// A service behind a 2-minute (or `period`) restarting watchdog, with people too slow to
+/// matter.
+fn watched(period: &str) -> (Plant, usize) {
+    let twin = TwinBuilder::new("UTC")
+        .component("launchd:svc", service(ServiceRole::Web, Endings::NONE, true, 80))
+        .component(
+            "monitor:watchdog",
+            Kind::Monitor(drtwin_model::Monitor {
+                period: period.parse().expect("period"),
+                alert: None,
+            }),
+        )
+        .probes("monitor:watchdog", "launchd:svc", period, ProbeAction::Restart)
+        .build();
+    let assumptions =
+        quiet("{\"human-unalerted-delay\": \"30d\", \"monitor-restart-time\": \"20s\"}");
+    let plant = plant(&twin, &assumptions);
+    let svc = index(&plant, "launchd:svc");
+    (plant, svc)
+}
+
+#[test]
+fn a_probe_detects_after_half_its_period_on_average() {
+    for (period, seconds) in [("2m", 120.0), ("15m", 900.0)] {
+        let (plant, svc) = watched(period);
+        let mut scratch = plant.scratch();
+        let mut delay = Welford::default();
+        for trial in 0..3000 {
+            let at = 1e6 + trial as f64 * 7919.0;
+            let injection = drtwin_sim::engine::Injection {
+                node: svc,
+                mode: drtwin_sim::engine::Mode::Ends(drtwin_model::Ending::ErrorExit),
+                at,
+            };
+            let spec = TrialSpec { trial, injection: Some(injection), ..TrialSpec::default() };
+            plant.run(5, &spec, &mut scratch);
+            let down = total(&scratch.down[svc]) - 20.0;
+            assert!((0.0..=seconds).contains(&down), "{period}: detected after {down}");
+            delay.push(down);
+        }
+        covers(&format!("detection delay, period {period}"), &delay, seconds / 2.0);
+    }
+}
+
+#[test]
+fn keepalive_crash_loop_waits_out_the_rest_of_the_throttle() {
+    // A KeepAlive service with a one-hour ThrottleInterval T that crashes at rate λ while
+    // it runs: a run of X ~ Exp(λ) is followed by max(0, T − X) of throttle and the start-up
+    // time s. E[max(0, T − X)] = T − (1 − e^(−λT))/λ, and by renewal–reward the service is
+    // down for E[D]/(1/λ + E[D]) of the time, with D = max(0, T − X) + s.
+    let throttle = 3600.0;
+    let mut kind = service(ServiceRole::Web, Endings::ALL, true, 80);
+    if let Kind::Service(service) = &mut kind {
+        service.restart.throttle_interval = drtwin_model::Duration::from_secs(throttle);
+    }
+    let twin = TwinBuilder::new("UTC").component("launchd:svc", kind).build();
+    let crashes_per_year = YEAR / 3600.0;
+    let assumptions = quiet(&format!(
+        "{{\"service-crash-rate\": {crashes_per_year}, \"crash-ending-error-exit\": 1.0, \
+         \"crash-ending-crash-signal\": 0.0, \"service-startup-time\": \"30s\", \
+         \"human-unalerted-delay\": \"30d\"}}"
+    ));
+    let plant = plant(&twin, &assumptions);
+    let svc = index(&plant, "launchd:svc");
+    let rate = 1.0 / 3600.0;
+    let wait = throttle - (1.0 - (-rate * throttle).exp()) / rate;
+    let down = wait + 30.0;
+    let truth = down / (1.0 / rate + down);
+    let estimate = background(&plant, 41, 300, &down_fraction(svc));
+    covers("crash loop", &estimate, truth);
+    // Without the throttle it would be s/(1/λ + s), under 1%.
+    assert!(estimate.mean > 0.2, "{}", estimate.mean);
+}
+
+/// The true mean production downtime (seconds a year) of [`single_api`] at 20 outages a
+/// year of 2 h: cheap to simulate, and known exactly.
+const COVERAGE_RATE: f64 = 20.0;
+const COVERAGE_DURATION: f64 = 7200.0;
+
+#[test]
+fn the_95_percent_interval_covers_the_truth_in_90_to_99_percent_of_seeds() {
+    let assumptions = quiet(&format!(
+        "{{\"api-outage-rate\": {COVERAGE_RATE}, \"api-outage-median\": \"{COVERAGE_DURATION}s\", \
+         \"outage-duration-spread\": 0.0}}"
+    ));
+    let plant = plant(&single_api(), &assumptions);
+    let truth = expected_fraction(COVERAGE_RATE / YEAR, COVERAGE_DURATION, &|q| q) * YEAR;
+
+    let seeds = 200;
+    let mut covered = 0;
+    for seed in 0..seeds {
+        let config =
+            RunConfig { trials: 200, scenario_trials: 1, seed, year: 2027, precision: None };
+        let baseline = run::baseline(&plant, &config, &|_| {});
+        let production = &baseline.production;
+        if (production.mean - truth).abs() <= production.half_width() {
+            covered += 1;
+        }
+    }
+    let share = f64::from(covered) / f64::from(seeds as u32);
+    eprintln!("coverage {share} over {seeds} seeds");
+    assert!((0.90..=0.99).contains(&share), "coverage {share} over {seeds} seeds");
+}
