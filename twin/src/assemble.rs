@@ -198,6 +198,19 @@ pub fn assemble(mut tree: Tree) -> Twin {
             continue;
         };
         match launchd::parse(&path, &bytes) {
+            // launchd keys jobs by Label and loads one job per label; the plists are walked
+            // in path order, so the first one stands and the rest are named.
+            Ok(job) if jobs.iter().any(|(kept, _)| kept.label == job.label) => {
+                let kept = jobs.iter().find(|(kept, _)| kept.label == job.label);
+                let other = kept.map_or(String::new(), |(kept, _)| kept.path.clone());
+                tree.skip(
+                    &path,
+                    &format!(
+                        "duplicate Label `{}` (also in {other}); launchd loads only one",
+                        redact::excerpt(&job.label)
+                    ),
+                );
+            }
             Ok(job) => {
                 let text = (!bytes.starts_with(b"bplist"))
                     .then(|| launchd::blank_xml_comments(&String::from_utf8_lossy(&bytes)));
@@ -206,12 +219,47 @@ pub fn assemble(mut tree: Tree) -> Twin {
             Err(reason) => tree.skip(&path, &format!("launchd would reject it: {reason}")),
         }
     }
-    if !jobs.is_empty() {
+
+    // OtherJobEnabled depends on which jobs exist: a job kept alive while another is loaded
+    // restarts after any ending when that other job's plist is in the tree.
+    let labels: BTreeSet<String> = jobs.iter().map(|(job, _)| job.label.clone()).collect();
+    for (job, _) in &mut jobs {
+        let loaded = |label: &str| labels.contains(label);
+        if let Some((other, wanted)) =
+            launchd::other_job_keeps_alive(&job.restart.keep_alive, &loaded)
+        {
+            job.restart.restarts_after = drtwin_model::Endings::ALL;
+            let state = if wanted { "loaded" } else { "not loaded" };
+            b.unlinked.push(format!(
+                "`{}` is kept alive only while `{other}` is {state} (KeepAlive OtherJobEnabled); \
+                 the tree says it is, so the twin restarts it after any ending",
+                job.label
+            ));
+        }
+    }
+    for (job, _) in &jobs {
+        if let Some(kind) = &job.keep_alive_wrong_type {
+            b.finding(
+                "keepalive-wrong-type",
+                RiskLevel::High,
+                format!(
+                    "KeepAlive in {} is a {kind}, not a boolean or dictionary; launchd ignores it",
+                    job.label
+                ),
+                "launchd.plist(5): KeepAlive is a boolean or a dictionary of conditions. launchd \
+                 ignores a value of any other type, so the job is not kept alive and stays down \
+                 after it ends. Write <true/> or a dictionary.",
+                Some(&format!("launchd:{}", job.label)),
+                vec![job.keep_alive_evidence.clone()],
+            );
+        }
+    }
+    if let Some((first, _)) = jobs.first() {
         b.add(
             "launchd",
             "launchd",
             Kind::Supervisor(SupervisorKind::Launchd),
-            Evidence::file(&jobs[0].0.path, 0, "launchd job"),
+            first.label_evidence.clone(),
         );
         b.hard("launchd", "host", None, Evidence::assumption("launchd runs on the host"));
     }
@@ -235,6 +283,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
     // The database first, so services can link to it.
     let mut database_id: Option<(String, u16)> = None;
     let mut code_owners: Vec<CodeOwner> = Vec::new();
+    let mut scheduled_scripts: Vec<Work> = Vec::new();
     for (job, text) in &jobs {
         let id = format!("launchd:{}", job.label);
         let mut evidence = vec![job.label_evidence.clone()];
@@ -270,6 +319,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
             job.working_directory.as_deref().and_then(|w| map_path(w, None)).unwrap_or_default();
         let entry = entry_of(&job.arguments, &working_directory, &tree);
 
+        let shell_script = launchd_script(job, &working_directory, &tree);
         if job.is_scheduled() {
             let (schedule, schedule_evidence) = if let Some((rules, text, e)) = &job.calendar {
                 (
@@ -293,6 +343,26 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 continue;
             };
             let name = job.label.rsplit('.').next().unwrap_or(&job.label);
+            // A job that runs a shell script is read like a cron line's script (monitor,
+            // backup, probes), below with the crontabs.
+            if let Some(script) = shell_script {
+                scheduled_scripts.push(Work {
+                    id: Some(id.clone()),
+                    supervisor: "launchd",
+                    table: job.path.clone(),
+                    evidence: job.label_evidence.clone(),
+                    also: evidence.iter().skip(1).cloned().collect(),
+                    schedule_evidence,
+                    schedule,
+                    command: job.arguments.join(" "),
+                    entry: None,
+                    script: Some(script),
+                    working_directory: Some(working_directory.clone()),
+                    entry_module: None,
+                    name: name.to_string(),
+                });
+                continue;
+            }
             let script = entry.clone();
             let kind = Kind::Job(Job {
                 purpose: purpose_of(name, None),
@@ -339,6 +409,24 @@ pub fn assemble(mut tree: Tree) -> Twin {
             }
             b.hard(&id, "host", None, job.label_evidence.clone());
             b.edge("launchd", &id, Edge::Supervises, job.keep_alive_evidence.clone());
+            // FIXME: a long-running script (a `while sleep` watchdog under KeepAlive) is read
+            // and cited, but its probes are not yet turned into a monitor with a period.
+            if let Some(script) = &shell_script
+                && let Some(text) = tree.read_text(script)
+            {
+                b.cite(&id, Evidence::file(script.clone(), 1, "script the job runs"));
+                let facts = shell::analyse(&text);
+                if !facts.urls.is_empty()
+                    || !facts.pg_checks.is_empty()
+                    || !facts.process_checks.is_empty()
+                {
+                    b.unlinked.push(format!(
+                        "`{}` runs `{script}` as a long-running service; its probes are not \
+                         modelled as a monitor",
+                        job.label
+                    ));
+                }
+            }
             if job.role == ServiceRole::Database {
                 database_id = Some((id.clone(), ports.first().copied().unwrap_or(5432)));
                 b.hard(
@@ -362,7 +450,8 @@ pub fn assemble(mut tree: Tree) -> Twin {
     }
 
     // Tunnels.
-    let mut routes: Vec<(String, cloudflared::Ingress)> = Vec::new();
+    // Each rule with its tunnel and whether cloudflared serves it at all.
+    let mut routes: Vec<(String, cloudflared::Ingress, bool)> = Vec::new();
     for (job, _) in jobs.iter().filter(|(job, _)| job.role == ServiceRole::Tunnel) {
         let id = format!("launchd:{}", job.label);
         let config_arg = job
@@ -417,8 +506,45 @@ pub fn assemble(mut tree: Tree) -> Twin {
                         vec![evidence],
                     );
                 }
+                // cloudflared checks the whole ingress list before it connects and exits when
+                // the catch-all rule is broken (FORMATS.md, cloudflared), so the tunnel
+                // serves no hostname at all. The simulator has no "always down" mark yet: the
+                // endpoints keep requiring the tunnel, get no route to a service, and the
+                // refusal is written on the tunnel, in the findings and in `unlinked`.
+                let refused = !config.refusals.is_empty();
+                if refused {
+                    let reasons: Vec<String> =
+                        config.refusals.iter().map(|(reason, _)| reason.clone()).collect();
+                    let evidence: Vec<Evidence> =
+                        config.refusals.iter().map(|(_, e)| e.clone()).collect();
+                    b.finding(
+                        "ingress-config",
+                        RiskLevel::Critical,
+                        format!(
+                            "cloudflared refuses this config: no hostname is served ({})",
+                            reasons.join("; ")
+                        ),
+                        "cloudflared validates every ingress rule before it connects: the last \
+                         rule must be a catch-all (no hostname, or `*`) and no earlier rule may \
+                         be one. This config fails that check, so cloudflared exits at start and \
+                         every hostname of the tunnel is down, however often launchd restarts \
+                         it.",
+                        Some(&id),
+                        evidence.clone(),
+                    );
+                    for e in evidence {
+                        b.cite(&id, e);
+                    }
+                    b.unlinked.push(format!(
+                        "tunnel `{}` serves nothing: cloudflared refuses `{config_path}` ({}); \
+                         its endpoints are kept with no route to a service, and stay down \
+                         while the tunnel runs",
+                        job.label,
+                        reasons.join("; ")
+                    ));
+                }
                 for rule in config.ingress {
-                    routes.push((id.clone(), rule));
+                    routes.push((id.clone(), rule, !refused));
                 }
             }
             Err(reason) => {
@@ -443,13 +569,13 @@ pub fn assemble(mut tree: Tree) -> Twin {
     // Public endpoints through the tunnel.
     let mut tunnelled_ports = BTreeSet::new();
     let hostnames: Vec<String> =
-        routes.iter().filter_map(|(_, r)| r.hostname.clone()).fold(Vec::new(), |mut v, h| {
+        routes.iter().filter_map(|(_, r, _)| r.hostname.clone()).fold(Vec::new(), |mut v, h| {
             if !v.contains(&h) {
                 v.push(h);
             }
             v
         });
-    for (tunnel, rule) in &routes {
+    for (tunnel, rule, _) in routes.iter().filter(|(_, _, served)| *served) {
         let Some(port) = rule.port else { continue };
         match listeners.get(&port) {
             Some(service) => {
@@ -463,19 +589,11 @@ pub fn assemble(mut tree: Tree) -> Twin {
         }
     }
     for hostname in hostnames {
-        let lower = hostname.to_ascii_lowercase();
-        let tier = if ["staging", "stage", "dev", "test"]
-            .iter()
-            .any(|w| lower.split(['.', '-']).any(|part| part == *w) || lower.contains("staging"))
-        {
-            Tier::Staging
-        } else {
-            Tier::Production
-        };
+        let tier = hostname_tier(&hostname);
         let id = format!("endpoint:https://{hostname}");
-        let rules: Vec<&(String, cloudflared::Ingress)> =
-            routes.iter().filter(|(_, r)| r.hostname.as_deref() == Some(&hostname)).collect();
-        let Some((tunnel, first)) = rules.first() else {
+        let rules: Vec<&(String, cloudflared::Ingress, bool)> =
+            routes.iter().filter(|(_, r, _)| r.hostname.as_deref() == Some(&hostname)).collect();
+        let Some((tunnel, first, served)) = rules.first() else {
             continue;
         };
         b.add(
@@ -485,11 +603,14 @@ pub fn assemble(mut tree: Tree) -> Twin {
             first.evidence.clone(),
         );
         b.hard(&id, tunnel, None, first.evidence.clone());
-        let main_rules: Vec<&&(String, cloudflared::Ingress)> = {
-            let without_path: Vec<_> = rules.iter().filter(|(_, r)| r.path.is_none()).collect();
+        if !served {
+            continue;
+        }
+        let main_rules: Vec<&&(String, cloudflared::Ingress, bool)> = {
+            let without_path: Vec<_> = rules.iter().filter(|(_, r, _)| r.path.is_none()).collect();
             if without_path.is_empty() { rules.iter().collect() } else { without_path }
         };
-        for (_, rule) in main_rules {
+        for (_, rule, _) in main_rules {
             if let Some(service) = rule.port.and_then(|port| listeners.get(&port)) {
                 b.hard(&id, service, Some(rule.connect_timeout), rule.evidence.clone());
             }
@@ -584,50 +705,112 @@ pub fn assemble(mut tree: Tree) -> Twin {
             cron_jobs.push((path.clone(), entry, String::new()));
         }
     }
-    if !cron_jobs.is_empty() {
+    // A tree with neither is most likely the wrong folder; saying nothing would let
+    // `check --fail-on` pass on an empty twin.
+    if jobs.is_empty() && cron_jobs.is_empty() {
+        b.finding(
+            "nothing-found",
+            RiskLevel::High,
+            "found no launchd jobs or crontabs — is this the home folder?".to_string(),
+            "The scan found no launchd plist it could use in Library/LaunchAgents or \
+             Library/LaunchDaemons and no crontab line (cron/, etc/crontab, \
+             snapshot/crontab-l.txt), so the twin has nothing to simulate. Point drtwin at the \
+             home folder that holds them.",
+            Some("host"),
+            vec![Evidence::file(".", 0, "scan root")],
+        );
+    }
+    if let Some((path, entry, _)) = cron_jobs.first() {
         b.add(
             "cron",
             "cron",
             Kind::Supervisor(SupervisorKind::Cron),
-            Evidence::file(&cron_jobs[0].0, 0, "crontab"),
+            Evidence::file(path.clone(), entry.line, entry.excerpt.clone()),
         );
         b.hard("cron", "host", None, Evidence::assumption("cron runs on the host"));
     }
+    let mut work: Vec<Work> = cron_jobs
+        .iter()
+        .map(|(path, entry, _)| {
+            let evidence = Evidence::file(path.clone(), entry.line, entry.excerpt.clone());
+            let (script, working_directory, entry_module) = script_of(&entry.command, &tree);
+            let name = script
+                .as_deref()
+                .or(entry_module.as_deref())
+                .map(|s| {
+                    s.rsplit('/').next().unwrap_or(s).split('.').next().unwrap_or(s).to_string()
+                })
+                .unwrap_or_else(|| {
+                    let first = entry.command.split_whitespace().next().unwrap_or("job");
+                    first.rsplit('/').next().unwrap_or(first).to_string()
+                });
+            Work {
+                id: None,
+                supervisor: "cron",
+                table: path.clone(),
+                evidence: evidence.clone(),
+                also: Vec::new(),
+                schedule_evidence: evidence,
+                schedule: entry.schedule.clone(),
+                command: entry.command.clone(),
+                entry: Some(entry.clone()),
+                script,
+                working_directory,
+                entry_module,
+                name,
+            }
+        })
+        .collect();
+    work.append(&mut scheduled_scripts);
     let mut monitors: Vec<(String, ScriptFacts, String)> = Vec::new();
-    let mut used_ids = BTreeSet::new();
-    for (path, entry, _) in &cron_jobs {
-        let evidence = Evidence::file(path.clone(), entry.line, entry.excerpt.clone());
-        let (script, working_directory, entry_module) = script_of(&entry.command, &tree);
-        let base = script
-            .as_deref()
-            .or(entry_module.as_deref())
-            .map(|s| s.rsplit('/').next().unwrap_or(s).split('.').next().unwrap_or(s).to_string())
-            .unwrap_or_else(|| {
-                let first = entry.command.split_whitespace().next().unwrap_or("job");
-                first.rsplit('/').next().unwrap_or(first).to_string()
-            });
-        let mut id = format!("cron:{base}");
-        let mut suffix = 2;
-        while used_ids.contains(&id) {
-            id = format!("cron:{base}-{suffix}");
-            suffix += 1;
-        }
+    let mut used_ids: BTreeSet<String> = b.components.iter().map(|c| c.id.clone()).collect();
+    for item in work {
+        let Work {
+            id,
+            supervisor,
+            table: path,
+            evidence,
+            also,
+            schedule_evidence,
+            schedule,
+            command,
+            entry,
+            script,
+            working_directory,
+            entry_module,
+            name: base,
+        } = item;
+        let path = &path;
+        let id = id.unwrap_or_else(|| {
+            let mut id = format!("cron:{base}");
+            let mut suffix = 2;
+            while used_ids.contains(&id) {
+                id = format!("cron:{base}-{suffix}");
+                suffix += 1;
+            }
+            id
+        });
         used_ids.insert(id.clone());
 
         let shell_facts = match &script {
             Some(s) if !s.ends_with(".py") => tree.read_text(s).map(|t| shell::analyse(&t)),
             _ => None,
         };
-        let inline = shell::analyse(&entry.command);
-        let lock = inline
-            .lock
-            .clone()
-            .or_else(|| shell_facts.as_ref().and_then(|f| f.lock.clone()))
-            .map(|(lock, _)| lock);
+        let inline = shell::analyse(&command);
+        // launchd never starts a second copy of a job that is still running.
+        let lock = if supervisor == "launchd" {
+            Some(Lock::Supervisor)
+        } else {
+            inline
+                .lock
+                .clone()
+                .or_else(|| shell_facts.as_ref().and_then(|f| f.lock.clone()))
+                .map(|(lock, _)| lock)
+        };
         let facts = shell_facts.unwrap_or(inline);
         let script_path = script.clone().unwrap_or(path.clone());
-        cron_findings(&mut b, &id, path, entry, &script_path, &facts);
-        let is_monitor = !matches!(entry.schedule.timing, Timing::AtBoot)
+        cron_findings(&mut b, &id, path, entry.as_ref(), &script_path, &facts);
+        let is_monitor = !matches!(schedule.timing, Timing::AtBoot)
             && (["health", "watchdog", "monitor"]
                 .iter()
                 .any(|w| base.to_ascii_lowercase().contains(w))
@@ -644,8 +827,29 @@ pub fn assemble(mut tree: Tree) -> Twin {
             })
             .map(|(backup, _)| backup.clone());
         if is_monitor {
-            let period =
-                cron::period_of(&entry.schedule.timing).unwrap_or(Duration::from_mins(5.0));
+            // The period is the gap between probes while the monitor runs; hours or days it
+            // skips are stated apart, since a uniform average (48 min for `*/10 9-17/2`)
+            // would describe no real probe.
+            let period = cron::running_interval(&schedule.timing)
+                .or_else(|| cron::period_of(&schedule.timing))
+                .unwrap_or(Duration::from_mins(5.0));
+            if let Some(gaps) = cron::idle_times(&schedule.timing) {
+                b.finding(
+                    "monitor-not-always-on",
+                    RiskLevel::Medium,
+                    format!("{base} probes every {period} but not {gaps}"),
+                    "The monitor's schedule leaves hours (or days) without a probe: a service \
+                     that fails then stays down, unnoticed and not restarted, until the monitor \
+                     runs again.",
+                    Some(&id),
+                    vec![schedule_evidence.clone()],
+                );
+                b.unlinked.push(format!(
+                    "monitor `{id}` probes every {period} only on its schedule `{}`, not {gaps}; \
+                     the probe edges carry the running interval",
+                    schedule.text
+                ));
+            }
             let alert = facts.alerts.first().map(|alert| {
                 let mut via =
                     vec!["host".to_string(), "net:uplink".to_string(), "net:dns".to_string()];
@@ -668,23 +872,32 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 b.api(api.trim_start_matches("api:"), alert.evidence.clone());
             }
             b.add(&id, &base, Kind::Monitor(Monitor { period, alert }), evidence.clone());
+            if schedule_evidence != evidence {
+                b.cite(&id, schedule_evidence.clone());
+            }
             monitors.push((id.clone(), facts.clone(), script.clone().unwrap_or(path.clone())));
         } else {
             let purpose =
                 if backup.is_some() { JobPurpose::Backup } else { purpose_of(&base, Some(&facts)) };
             let job = Job {
                 purpose,
-                schedule: entry.schedule.clone(),
-                command: redact::excerpt(&entry.command),
+                schedule: schedule.clone(),
+                command: redact::excerpt(&command),
                 script: script.clone(),
                 lock,
-                date_stamp: facts.date_stamp.clone().or_else(|| inline_date(&entry.command)),
+                date_stamp: facts.date_stamp.clone().or_else(|| inline_date(&command)),
                 backup: backup.clone(),
             };
             b.add(&id, &base, Kind::Job(job), evidence.clone());
+            if schedule_evidence != evidence {
+                b.cite(&id, schedule_evidence.clone());
+            }
+        }
+        for e in also {
+            b.cite(&id, e);
         }
         b.hard(&id, "host", None, evidence.clone());
-        b.edge("cron", &id, Edge::Schedules, evidence.clone());
+        b.edge(supervisor, &id, Edge::Schedules, schedule_evidence.clone());
         if let Some(script) = &script {
             b.cite(&id, Evidence::file(script.clone(), 1, "script"));
         }
@@ -697,6 +910,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 script.as_deref().unwrap_or(path),
                 *line,
                 facts.pg_dump_line,
+                facts.offsite_line,
                 database_id.as_ref().map(|d| d.0.as_str()),
             );
         }
@@ -971,8 +1185,36 @@ pub fn assemble(mut tree: Tree) -> Twin {
         tree.skip(&path, crate::SKIP_SECRET_FILE);
     }
 
+    // A tunnel config no cloudflared job reads is named for what it is, not as an unknown
+    // format.
+    let tunnel_configs: Vec<String> = tree
+        .files
+        .keys()
+        .filter(|p| p.starts_with(".cloudflared/") && (p.ends_with(".yml") || p.ends_with(".yaml")))
+        .filter(|p| !tree.used.contains(*p))
+        .cloned()
+        .collect();
+    for path in tunnel_configs {
+        tree.skip(&path, "no cloudflared job runs this config");
+    }
+
+    // Production rankings and `--fail-on` thresholds count production endpoints only; say
+    // so when there are none, so an empty ranking is not read as "no risk".
+    let production = b
+        .components
+        .iter()
+        .any(|c| matches!(&c.kind, Kind::Endpoint(endpoint) if endpoint.tier == Tier::Production));
+    if !production {
+        b.unlinked.push(
+            "the twin has no production endpoint (no public hostname outside staging, no bot); \
+             production downtime is zero by construction, see the other tiers"
+                .to_string(),
+        );
+    }
+
     // Whatever no reader used.
     tree.report_unused();
+    b.unlinked.extend(std::mem::take(&mut tree.notes));
     debug!(components = b.components.len(), edges = b.dependencies.len(), "assembled");
 
     Twin {
@@ -997,12 +1239,14 @@ fn cron_findings(
     b: &mut Builder,
     id: &str,
     table: &str,
-    entry: &cron::CronEntry,
+    entry: Option<&cron::CronEntry>,
     script: &str,
     facts: &ScriptFacts,
 ) {
     // crontab(5): an unescaped `%` ends the command; the rest becomes standard input.
-    if entry.stdin.is_some() {
+    if let Some(entry) = entry
+        && entry.stdin.is_some()
+    {
         b.finding(
             "unescaped-percent",
             RiskLevel::Medium,
@@ -1046,6 +1290,22 @@ fn cron_findings(
     let Some((backup, _)) = &facts.backup else {
         return;
     };
+    let is_backup =
+        backup.dump_format.is_some() || !backup.archives.is_empty() || backup.offsite.is_some();
+    if is_backup && backup.offsite.is_none() {
+        for (line, what) in &facts.unknown_uploads {
+            b.finding(
+                "offsite-tool-unknown",
+                RiskLevel::Medium,
+                format!("{script}:{line} uploads with {what}, which drtwin does not model"),
+                "The backup may leave the machine, but drtwin cannot tell where to or how fresh \
+                 the copy is, so the twin has no off-site store for it and counts every backup \
+                 as lost with the machine. Check the upload by hand.",
+                Some(id),
+                vec![Evidence::file(script, *line, redact::excerpt(what))],
+            );
+        }
+    }
     if let Some(offsite) = &backup.offsite
         && offsite.mode == "copy"
     {
@@ -1058,7 +1318,7 @@ fn cron_findings(
                 })
         });
         if !prunes {
-            let line = facts.offsite_line.unwrap_or(0);
+            let line = facts.offsite_line.unwrap_or(1);
             b.finding(
                 "offsite-never-pruned",
                 RiskLevel::Low,
@@ -1084,7 +1344,11 @@ fn cron_findings(
             continue;
         }
         let line =
-            facts.lines.iter().find(|(_, text)| text.contains(name)).map_or(0, |(line, _)| *line);
+            // The line naming the file, else the archive step itself: never the whole script.
+            facts.lines.iter().find(|(_, text)| text.contains(name)).map_or(
+                facts.backup.as_ref().map_or(1, |(_, line)| *line),
+                |(line, _)| *line,
+            );
         b.finding(
             "secrets-in-backup",
             RiskLevel::High,
@@ -1153,6 +1417,20 @@ fn filevault(tree: &mut Tree, b: &mut Builder, jobs: &[(LaunchdJob, Option<Strin
     );
 }
 
+/// The tier a public hostname serves. A hostname is staging only when one of its labels, or
+/// a dash-separated part of one, is a staging word; the top-level domain does not count, since
+/// `.test` is a reserved TLD (RFC 2606) that says nothing about the tier, and words that merely
+/// contain one (`latest`, `devon`, `stagecoach`) do not either.
+fn hostname_tier(hostname: &str) -> Tier {
+    const WORDS: [&str; 5] = ["staging", "stage", "stg", "dev", "test"];
+    let lower = hostname.to_ascii_lowercase();
+    let labels: Vec<&str> = lower.trim_end_matches('.').split('.').collect();
+    let without_tld = &labels[..labels.len().saturating_sub(1)];
+    let staging =
+        without_tld.iter().any(|label| label.split('-').any(|part| WORDS.contains(&part)));
+    if staging { Tier::Staging } else { Tier::Production }
+}
+
 fn first_existing(tree: &Tree, paths: &[&str]) -> Option<String> {
     paths.iter().find(|p| tree.exists(p)).map(|p| (*p).to_string())
 }
@@ -1210,10 +1488,38 @@ fn read_database(
         text
     };
     let (settings, problems) = postgres::load(&data_dir, &mut read, &list);
-    for (problem, _) in problems {
-        b.unlinked.push(format!("postgres configuration: {problem}"));
+    let id = format!("launchd:{}", job.label);
+    for problem in problems {
+        if problem.stops_server {
+            b.finding(
+                "postgres-will-not-start",
+                RiskLevel::Critical,
+                format!("PostgreSQL refuses to start: {}", problem.reason),
+                "PostgreSQL reads every configuration file at start-up and stops with \
+                 \"configuration file contains errors\" when an `include` names a file that does \
+                 not exist (only `include_if_exists` may) or includes nest too deep. The \
+                 database, and everything that needs it, stays down until the file is fixed.",
+                Some(&id),
+                vec![problem.evidence.clone()],
+            );
+            b.unlinked.push(format!(
+                "database `{}` cannot start ({}); the twin still models it as running",
+                job.label, problem.reason
+            ));
+        } else {
+            b.unlinked.push(format!("postgres configuration: {}", problem.reason));
+        }
     }
     let config = postgres::database_config(&settings);
+    if config.wal_level == "minimal"
+        && (config.max_wal_senders > 0 || crate::findings::archiving(&config.archive_mode))
+    {
+        b.unlinked.push(format!(
+            "database `{}` cannot start (wal_level = minimal with WAL senders or archiving); \
+             the twin still models it as running",
+            job.label
+        ));
+    }
 
     // A file read whose settings all lost to later ones (or are not ones the twin models)
     // is named, so the user sees it was read and why it changed nothing.
@@ -1231,6 +1537,52 @@ fn read_database(
         }
     }
     Some(config)
+}
+
+/// Scheduled work read the same way whoever schedules it: a cron line, or a launchd job
+/// with StartInterval/StartCalendarInterval that runs a shell script.
+struct Work {
+    /// Fixed for launchd (`launchd:<Label>`); made from the script's name for cron.
+    id: Option<String>,
+    /// The supervisor component that schedules it: `cron` or `launchd`.
+    supervisor: &'static str,
+    /// The crontab or plist that schedules it.
+    table: String,
+    /// The line naming the work (the cron line, the plist's Label).
+    evidence: Evidence,
+    /// More about it (the captured `launchctl list` row).
+    also: Vec<Evidence>,
+    /// The line giving the schedule.
+    schedule_evidence: Evidence,
+    schedule: Schedule,
+    command: String,
+    /// The cron line itself, for the checks only a crontab needs.
+    entry: Option<cron::CronEntry>,
+    script: Option<String>,
+    working_directory: Option<String>,
+    entry_module: Option<String>,
+    /// A short name: the script's stem, or the label's last part.
+    name: String,
+}
+
+/// The shell script a launchd job runs, when it is in the tree: the program itself
+/// (`/Users/u/scripts/relay.sh`), the script a shell is given (`/bin/bash script.sh`), or the
+/// script a `sh -c` command line names. Python entries are left to [`entry_of`].
+fn launchd_script(job: &LaunchdJob, working_directory: &str, tree: &Tree) -> Option<String> {
+    let program = job.program.rsplit('/').next().unwrap_or(&job.program);
+    if matches!(program, "sh" | "bash" | "zsh" | "dash" | "ksh") {
+        let arguments = job.arguments.get(1..).unwrap_or_default();
+        if let Some(index) = arguments.iter().position(|a| a == "-c") {
+            let (script, _, _) = script_of(arguments.get(index + 1)?, tree);
+            return script.filter(|s| !s.ends_with(".py"));
+        }
+        let script = arguments.iter().find(|a| !a.starts_with('-'))?;
+        return map_path(script, Some(working_directory)).filter(|s| tree.exists(s));
+    }
+    // No shell: launchd runs the program directly, so a script in the tree is run by its
+    // `#!` line.
+    map_path(&job.program, Some(working_directory))
+        .filter(|s| tree.exists(s) && !s.ends_with(".py"))
 }
 
 /// The entry file of a launchd job's code: `pkg.mod:app` for uvicorn/gunicorn, a script
@@ -1402,6 +1754,7 @@ fn link_backup(
     script: &str,
     line: u32,
     pg_dump_line: Option<u32>,
+    offsite_line: Option<u32>,
     database: Option<&str>,
 ) {
     let evidence = Evidence::file(script, line, "backup step");
@@ -1487,8 +1840,11 @@ fn link_backup(
         b.hard(&id, "volume:/", None, Evidence::assumption("local backups share the system disk"));
     }
 
-    // The off-site copy.
+    // The off-site copy, cited at the command that uploads it.
     if let Some(offsite) = &backup.offsite {
+        let evidence = offsite_line.map_or(evidence.clone(), |line| {
+            Evidence::file(script, line, format!("{} {}", offsite.tool, offsite.mode))
+        });
         let listing = ["snapshot/rclone-ls.txt", "snapshot/rclone_ls.txt"]
             .iter()
             .find(|p| tree.exists(p))
@@ -1529,7 +1885,9 @@ fn link_backup(
             "off-site backup",
             Kind::Endpoint(Endpoint {
                 access: Access::OffsiteBackup(offsite.remote.clone()),
-                tier: Tier::Production,
+                // A stale off-site copy is data at risk (the RPO), not downtime users see;
+                // as production it would top every production downtime ranking.
+                tier: Tier::Internal,
             }),
             evidence.clone(),
         );
@@ -1562,11 +1920,25 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
         });
         sizes = logs::log_sizes(&ls_text, earlier.as_ref().map(|(t, d)| (t.as_str(), *d)));
     }
-    for file in tree.under("logs").map(str::to_string).collect::<Vec<_>>() {
-        tree.mark_used(&file);
-    }
-    for file in tree.under("Library/Logs").map(str::to_string).collect::<Vec<_>>() {
-        tree.mark_used(&file);
+
+    // Log files in the tree are never opened (they can be gigabytes); only their size, from
+    // the walk's metadata, is used, and only when no `ls -l` capture gives sizes already.
+    let log_files: Vec<String> =
+        tree.under("logs").chain(tree.under("Library/Logs")).map(str::to_string).collect();
+    let mut written: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    for file in &log_files {
+        let size = tree.files.get(file).map_or(0, |f| f.size);
+        let writer = services.iter().find(|(_, service, _)| {
+            service.logs.iter().any(|log| map_path(log, None).as_deref() == Some(file.as_str()))
+        });
+        match (&ls, writer) {
+            (None, Some((id, _, _))) => {
+                tree.mark_used(file);
+                written.insert(file.clone(), (id.clone(), size));
+            }
+            (Some(_), _) => tree.skip(file, crate::SKIP_LOG_CAPTURED),
+            (None, None) => tree.skip(file, crate::SKIP_LOG_UNWRITTEN),
+        }
     }
 
     // Rotation rules.
@@ -1628,13 +2000,58 @@ fn read_logs(tree: &mut Tree, b: &mut Builder, services: &[(String, Service, Evi
             );
         }
         if !service.logs.is_empty() {
-            let evidence = match (&ls, known) {
+            let first_row = sizes.iter().map(|s| s.line).min().unwrap_or(1);
+            let mut cited = match (&ls, known) {
                 (Some(path), true) => {
-                    Evidence::file(path.clone(), 0, "log growth from ls -l against du")
+                    vec![Evidence::file(
+                        path.clone(),
+                        first_row,
+                        "log growth from ls -l against du",
+                    )]
                 }
-                _ => Evidence::assumption("log growth unknown"),
+                _ => vec![Evidence::assumption("log growth unknown")],
             };
-            b.edge(id, "volume:/", Edge::WritesTo { bytes_per_day: per_day }, evidence);
+            // A log in the tree shows how big it is now, not how fast it grows: one size has
+            // no time span. The size is cited and the rate stays unknown.
+            for (file, (writer, size)) in &written {
+                if writer == id {
+                    cited.push(Evidence::file(
+                        file.clone(),
+                        0,
+                        format!("{size} bytes now (size only; growth needs an earlier capture)"),
+                    ));
+                }
+            }
+            for evidence in cited {
+                b.edge(id, "volume:/", Edge::WritesTo { bytes_per_day: per_day }, evidence);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_words_count_only_as_whole_labels_below_the_tld() {
+        for staging in [
+            "staging.shop.com",
+            "shop-stg.example.com",
+            "dev.api.example.org",
+            "api.test.example.io",
+        ] {
+            assert_eq!(hostname_tier(staging), Tier::Staging, "{staging}");
+        }
+        for production in [
+            "latest.bakery.com",
+            "devon-bakery.co.uk",
+            "stagecoach.com",
+            "shop.contest.com",
+            "shop.bakery.test",
+            "*.orders.bakery.test",
+        ] {
+            assert_eq!(hostname_tier(production), Tier::Production, "{production}");
         }
     }
 }

@@ -1,7 +1,9 @@
 //! cloudflared's `config.yml`: the tunnel, where its credentials file is (the path only;
 //! the file is never opened), the ingress rules in order, and origin timeouts. Rule
 //! validation follows cloudflared: the last rule must be a catch-all and no earlier rule
-//! may be one.
+//! may be one. A config that breaks that rule is not served at all: cloudflared validates the
+//! whole ingress list before it connects and exits with an error when the check fails
+//! (FORMATS.md, cloudflared), so those problems are kept apart as refusals.
 
 use drtwin_model::{Duration, Evidence};
 use serde_yaml_ng::Value;
@@ -24,7 +26,9 @@ pub struct TunnelConfig {
     pub tunnel: Option<String>,
     pub credentials_file: Option<String>,
     pub ingress: Vec<Ingress>,
-    /// Problems cloudflared would refuse or misroute, with evidence.
+    /// Problems that make cloudflared refuse the whole config: no hostname is served.
+    pub refusals: Vec<(String, Evidence)>,
+    /// Problems cloudflared would misroute or warn about, with evidence.
     pub problems: Vec<(String, Evidence)>,
 }
 
@@ -57,16 +61,22 @@ pub fn parse(path: &str, text: &str) -> Result<TunnelConfig, String> {
     };
     let top_timeout = timeout(document.get("originRequest"), Duration::from_secs(30.0));
     let rules = document.get("ingress").and_then(Value::as_sequence).cloned().unwrap_or_default();
-    let mut search_from = line_of("ingress:", 0).0 as usize;
+    let ingress_line = line_of("ingress:", 0).0;
+    let mut search_from = ingress_line as usize;
     let count = rules.len();
     for (index, rule) in rules.iter().enumerate() {
         let hostname = string(get(rule, "hostname"));
         let rule_path = string(get(rule, "path"));
         let service = string(get(rule, "service")).unwrap_or_default();
-        let needle = hostname
-            .as_deref()
-            .map_or_else(|| format!("service: {service}"), |host| format!("hostname: {host}"));
-        let (line, excerpt) = line_of(&needle, search_from);
+        // YAML may quote the value (`hostname: "*.example.org"`), so the line is found by
+        // the key and its unquoted value, not by the text as the parser returned it.
+        let (key, value) = match &hostname {
+            Some(host) => ("hostname", host.as_str()),
+            None => ("service", service.as_str()),
+        };
+        let (line, excerpt) = key_line(text, search_from, key, value)
+            .or_else(|| key_line(text, search_from, "service", &service))
+            .unwrap_or((ingress_line.max(1), "ingress rule".to_string()));
         if line > 0 {
             search_from = line as usize;
         }
@@ -74,20 +84,15 @@ pub fn parse(path: &str, text: &str) -> Result<TunnelConfig, String> {
         let catch_all = hostname.as_deref().is_none_or(|h| h == "*")
             && rule_path.as_deref().is_none_or(|p| p == "*");
         if catch_all && index + 1 < count {
-            config.problems.push((
-                format!(
-                    "ingress rule {} is a catch-all before the last rule; later rules never match",
-                    index + 1
-                ),
+            config.refusals.push((
+                format!("ingress rule {} is a catch-all before the last rule", index + 1),
                 evidence.clone(),
             ));
         }
         if !catch_all && index + 1 == count {
-            config.problems.push((
-                "the last ingress rule is not a catch-all; cloudflared refuses this config"
-                    .to_string(),
-                evidence.clone(),
-            ));
+            config
+                .refusals
+                .push(("the last ingress rule is not a catch-all".to_string(), evidence.clone()));
         }
         if let Some(host) = &hostname
             && host.contains('*')
@@ -109,11 +114,28 @@ pub fn parse(path: &str, text: &str) -> Result<TunnelConfig, String> {
         });
     }
     if count == 0 {
-        config
-            .problems
-            .push(("no ingress rules".to_string(), Evidence::file(path, 0, "ingress missing")));
+        // Without ingress rules cloudflared answers every request with an error page; cite
+        // the `ingress:` key, or the first line when the key is missing.
+        let line = ingress_line.max(1);
+        let excerpt = text.lines().nth(line as usize - 1).map_or(String::new(), redact::excerpt);
+        config.problems.push(("no ingress rules".to_string(), Evidence::file(path, line, excerpt)));
     }
     Ok(config)
+}
+
+/// The 1-based line at or after line index `from` where `key:` has `value` (quotes and a
+/// trailing comment removed), with the line as excerpt.
+fn key_line(text: &str, from: usize, key: &str, value: &str) -> Option<(u32, String)> {
+    text.lines().enumerate().skip(from).find_map(|(index, line)| {
+        let trimmed = line.trim_start().trim_start_matches('-').trim_start();
+        let rest = trimmed.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+        let rest = match rest.find(" #") {
+            Some(end) => &rest[..end],
+            None => rest,
+        };
+        let written = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+        (written == value).then(|| (index as u32 + 1, redact::excerpt(line)))
+    })
 }
 
 /// The port of `http://localhost:8765`, `https://127.0.0.1:8443` or `tcp://localhost:22`.
@@ -153,7 +175,8 @@ mod tests {
             "ingress:\n  - service: http://localhost:1\n  - hostname: x.org\n    service: http://localhost:2\n",
         )
         .unwrap();
-        assert_eq!(config.problems.len(), 2);
+        assert_eq!(config.refusals.len(), 2, "both break the catch-all rule");
+        assert!(config.problems.is_empty());
         assert!(parse("c.yml", "ingress: [").is_err());
     }
 
@@ -167,15 +190,33 @@ mod tests {
         assert_eq!(config.ingress[0].path.as_deref(), Some("^/api/.*"));
         assert_eq!(config.ingress[0].port, Some(7001));
         assert!(
-            config.problems.iter().any(|(p, e)| p.contains("catch-all before")
+            config.refusals.iter().any(|(p, e)| p.contains("catch-all before")
                 && matches!(e, Evidence::File { line: 5, .. }))
         );
-        assert!(config.problems.iter().any(|(p, _)| p.contains("not a catch-all")));
+        assert!(config.refusals.iter().any(|(p, _)| p.contains("not a catch-all")));
         let bad = parse(
             "c.yml",
             "ingress:\n  - hostname: a*b.example.org\n    service: x\n  - service: y\n",
         )
         .unwrap();
         assert!(bad.problems.iter().any(|(p, _)| p.contains("wildcard")));
+    }
+
+    #[test]
+    fn quoted_hostname_gets_its_real_line() {
+        let text = "tunnel: t\ningress:\n  - hostname: a.example.org\n    service: http://localhost:1\n\
+                    \x20 - hostname: \"*.orders.example.org\"  # wildcard\n    service: http://localhost:2\n\
+                    \x20 - service: http_status:404\n";
+        let config = parse("c.yml", text).unwrap();
+        let lines: Vec<u32> = config
+            .ingress
+            .iter()
+            .map(|rule| match &rule.evidence {
+                Evidence::File { line, .. } => *line,
+                Evidence::Assumption { .. } => 0,
+            })
+            .collect();
+        assert_eq!(lines, vec![3, 5, 7]);
+        assert!(config.refusals.is_empty());
     }
 }

@@ -217,6 +217,79 @@ pub fn period_of(timing: &Timing) -> Option<drtwin_model::Duration> {
     }
 }
 
+/// The usual gap between two firings while the schedule runs: the most common gap between
+/// consecutive firings of a day (`*/10 9-17/2` gives ten minutes, not its daily average).
+/// `None` for work that fires at most once a day, or only at boot.
+pub fn running_interval(timing: &Timing) -> Option<drtwin_model::Duration> {
+    let rules = match timing {
+        Timing::Every(period) => return Some(*period),
+        Timing::AtBoot => return None,
+        Timing::Calendar(rules) => rules,
+    };
+    let mut firings: Vec<u32> = Vec::new();
+    for rule in rules {
+        for hour in (0..24).filter(|h| rule.hours & (1 << h) != 0) {
+            for minute in (0..60).filter(|m| rule.minutes & (1u64 << m) != 0) {
+                firings.push(hour * 60 + minute);
+            }
+        }
+    }
+    firings.sort_unstable();
+    firings.dedup();
+    let mut counts: std::collections::BTreeMap<u32, u32> = std::collections::BTreeMap::new();
+    for pair in firings.windows(2) {
+        *counts.entry(pair[1] - pair[0]).or_default() += 1;
+    }
+    // The most common gap; on a tie the shorter one, as the map is ordered by gap.
+    let (gap, _) = counts.iter().fold(
+        (0, 0),
+        |best, (gap, count)| {
+            if *count > best.1 { (*gap, *count) } else { best }
+        },
+    );
+    (gap > 0).then(|| drtwin_model::Duration::from_mins(f64::from(gap)))
+}
+
+/// The hours of the day, and days of the week, on which a calendar schedule that fires
+/// several times a day never fires, in words (`at hours 0-8, 10, 18-23`, `on Sat, Sun`).
+/// `None` when it covers every hour of every day or fires at most once a day.
+pub fn idle_times(timing: &Timing) -> Option<String> {
+    let Timing::Calendar(rules) = timing else {
+        return None;
+    };
+    running_interval(timing)?;
+    let hours = rules.iter().fold(0u32, |mask, rule| mask | rule.hours);
+    let weekdays = if rules.iter().all(|rule| rule.days == schedule::ALL_DAYS) {
+        rules.iter().fold(0u8, |mask, rule| mask | rule.weekdays)
+    } else {
+        schedule::ALL_WEEKDAYS
+    };
+    let mut parts = Vec::new();
+    let idle_hours: Vec<u32> = (0..24).filter(|h| hours & (1 << h) == 0).collect();
+    if !idle_hours.is_empty() {
+        let mut ranges: Vec<String> = Vec::new();
+        let mut index = 0;
+        while index < idle_hours.len() {
+            let start = idle_hours[index];
+            let mut end = start;
+            while index + 1 < idle_hours.len() && idle_hours[index + 1] == end + 1 {
+                index += 1;
+                end = idle_hours[index];
+            }
+            ranges.push(if start == end { format!("{start}") } else { format!("{start}-{end}") });
+            index += 1;
+        }
+        parts.push(format!("at hours {}", ranges.join(", ")));
+    }
+    const NAMES: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let idle_days: Vec<&str> =
+        (0..7).filter(|d| weekdays & (1 << d) == 0).map(|d| NAMES[d]).collect();
+    if !idle_days.is_empty() {
+        parts.push(format!("on {}", idle_days.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join(" or "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +372,19 @@ mod tests {
         assert_eq!(rules[0].months, (1 << 1) | (1 << 7));
         assert_eq!(rules[0].weekdays, 0b0111110);
         assert_eq!(entries[1].command, "y");
+    }
+
+    #[test]
+    fn restricted_hours_keep_the_running_interval() {
+        let timing = Timing::Calendar(vec![only_rule("*/10 9-17/2 * * * x")]);
+        assert_eq!(running_interval(&timing).map(|d| d.secs()), Some(600.0));
+        assert_eq!(idle_times(&timing).as_deref(), Some("at hours 0-8, 10, 12, 14, 16, 18-23"));
+        let always = Timing::Calendar(vec![only_rule("*/5 * * * * x")]);
+        assert_eq!(running_interval(&always).map(|d| d.secs()), Some(300.0));
+        assert_eq!(idle_times(&always), None);
+        let weekdays = Timing::Calendar(vec![only_rule("*/15 * * * mon-fri x")]);
+        assert_eq!(idle_times(&weekdays).as_deref(), Some("on Sun, Sat"));
+        let daily = Timing::Calendar(vec![only_rule("0 3 * * * x")]);
+        assert_eq!((running_interval(&daily), idle_times(&daily)), (None, None));
     }
 }

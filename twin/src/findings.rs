@@ -10,7 +10,7 @@ use drtwin_model::{
 };
 
 /// Codes only the assembler can raise, since the twin no longer holds their cause.
-const READ_TIME_CODES: [&str; 12] = [
+const READ_TIME_CODES: [&str; 17] = [
     "misspelt-key",
     "ingress-config",
     "no-rotation",
@@ -23,6 +23,11 @@ const READ_TIME_CODES: [&str; 12] = [
     "filevault-no-autologin",
     "connection-leak",
     "bad-dump",
+    "offsite-tool-unknown",
+    "postgres-will-not-start",
+    "nothing-found",
+    "keepalive-wrong-type",
+    "monitor-not-always-on",
 ];
 
 pub fn findings(twin: &Twin) -> Vec<Finding> {
@@ -246,6 +251,50 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
         }
     }
 
+    // Settings PostgreSQL refuses at start-up (xlog.c checks them before anything else):
+    // "WAL streaming (max_wal_senders > 0) requires wal_level replica or logical" and "WAL
+    // archival cannot be enabled when wal_level is minimal".
+    if let Some((db_component, db)) = database
+        && db.wal_level == "minimal"
+    {
+        let cite = |names: &[&str]| -> Vec<Evidence> {
+            db.evidence
+                .iter()
+                .filter(|(name, _)| names.contains(&name.as_str()))
+                .map(|(_, e)| e.clone())
+                .collect()
+        };
+        if db.max_wal_senders > 0 {
+            push(
+                "postgres-will-not-start",
+                RiskLevel::Critical,
+                format!(
+                    "PostgreSQL refuses to start: wal_level = minimal with max_wal_senders = {}",
+                    db.max_wal_senders
+                ),
+                "PostgreSQL stops at start-up with \"WAL streaming (max_wal_senders > 0) requires \
+                 wal_level replica or logical\" (max_wal_senders defaults to 10). Set \
+                 max_wal_senders = 0 or raise wal_level.",
+                &db_component.id,
+                cite(&["wal_level", "max_wal_senders"]),
+            );
+        }
+        if archiving(&db.archive_mode) {
+            push(
+                "postgres-will-not-start",
+                RiskLevel::Critical,
+                format!(
+                    "PostgreSQL refuses to start: archive_mode = {} with wal_level = minimal",
+                    db.archive_mode
+                ),
+                "PostgreSQL stops at start-up with \"WAL archival cannot be enabled when wal_level \
+                 is minimal\". Turn archive_mode off or raise wal_level.",
+                &db_component.id,
+                cite(&["wal_level", "archive_mode"]),
+            );
+        }
+    }
+
     // Point-in-time recovery needs WAL archiving or a streaming standby (PostgreSQL docs,
     // "Continuous Archiving and Point-in-Time Recovery").
     if let Some((db_component, db)) = database
@@ -382,6 +431,35 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
                         evidence.clone(),
                     );
                 }
+                // A backup with no copy off the machine is lost with it (theft, fire, a dead
+                // disk). An upload drtwin cannot follow has its own read-time finding.
+                if let Some(backup) = &job.backup
+                    && backup.offsite.is_none()
+                    && !twin.findings.iter().any(|f| {
+                        f.code == "offsite-tool-unknown"
+                            && f.component.as_deref() == Some(component.id.as_str())
+                    })
+                {
+                    let dump_evidence: Vec<Evidence> = twin
+                        .dependencies
+                        .iter()
+                        .filter(|d| {
+                            d.from == component.id && database.is_some_and(|(db, _)| db.id == d.to)
+                        })
+                        .flat_map(|d| d.evidence.iter().cloned())
+                        .chain(evidence.iter().cloned())
+                        .collect();
+                    push(
+                        "no-offsite-copy",
+                        RiskLevel::High,
+                        format!("{} keeps every backup on this machine", component.name),
+                        "The backup job copies nothing off the machine (no rclone, aws s3, gsutil, \
+                         b2, restic or borg to a remote, no rsync or scp to another host): losing \
+                         the machine or its disk loses the data and every backup of it.",
+                        &component.id,
+                        dump_evidence,
+                    );
+                }
                 if let Some(backup) = &job.backup
                     && !backup.checks_errors
                 {
@@ -482,5 +560,24 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
             _ => {}
         }
     }
-    out
+
+    // A code both read-time and derived (the PostgreSQL start checks) appears once: after a
+    // scan, `twin.findings` already holds the derived ones.
+    let mut unique: Vec<Finding> = Vec::with_capacity(out.len());
+    for finding in out {
+        if !unique.iter().any(|f| {
+            f.code == finding.code
+                && f.component == finding.component
+                && f.evidence == finding.evidence
+                && f.title == finding.title
+        }) {
+            unique.push(finding);
+        }
+    }
+    unique
+}
+
+/// Whether `archive_mode` turns archiving on: `always`, or a boolean PostgreSQL reads as true.
+pub fn archiving(archive_mode: &str) -> bool {
+    archive_mode == "always" || crate::postgres::boolean(archive_mode) == Some(true)
 }

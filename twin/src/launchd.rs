@@ -84,6 +84,9 @@ pub struct LaunchdJob {
     pub workers: (u32, Option<Evidence>),
     pub concurrency_limit: Option<u32>,
     pub label_evidence: Evidence,
+    /// The plist type KeepAlive was given when it is neither a boolean nor a dictionary
+    /// (`<integer>`, `<string>`, ...): launchd ignores such a value.
+    pub keep_alive_wrong_type: Option<String>,
     /// From `Library/LaunchDaemons` (starts at boot) rather than LaunchAgents (at login).
     #[allow(dead_code)]
     pub daemon: bool,
@@ -146,9 +149,21 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
     let search = searchable.as_deref();
     let evidence = |key: &str| key_evidence(path, search, key);
 
+    // CFPropertyList, which launchd reads plists with, knows only XML's five predefined
+    // entities and character references; a file that defines its own (`<!ENTITY>`) and uses
+    // them is rejected. The `plist` crate would read such a reference as empty text instead.
+    if let Some(entity) = search.and_then(custom_entity) {
+        return Err(format!(
+            "uses the XML entity `&{entity};`, which launchd's plist parser does not define"
+        ));
+    }
+
     let Some(label) = dict.get("Label").and_then(Value::as_string).map(str::to_string) else {
         return Err("no Label; launchd refuses a job without one".to_string());
     };
+    if label.trim().is_empty() {
+        return Err("empty Label; launchd refuses a job without one".to_string());
+    }
     let arguments: Vec<String> = dict
         .get("ProgramArguments")
         .and_then(Value::as_array)
@@ -173,7 +188,10 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
         })
         .unwrap_or_default();
 
-    // KeepAlive, exactly as launchd reads it.
+    // KeepAlive, exactly as launchd reads it. launchd takes a boolean or a dictionary and
+    // ignores any other type, so `<integer>1</integer>` or `<string>true</string>` leave the
+    // job with no keep-alive.
+    let mut keep_alive_wrong_type = None;
     let keep_alive = match dict.get("KeepAlive") {
         None => KeepAlive::Absent,
         Some(Value::Boolean(value)) => KeepAlive::Always(*value),
@@ -199,7 +217,10 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
                 after_initial_demand: flag("AfterInitialDemand"),
             })
         }
-        Some(_) => KeepAlive::Absent,
+        Some(other) => {
+            keep_alive_wrong_type = Some(plist_type(other).to_string());
+            KeepAlive::Absent
+        }
     };
     let restarts_after = endings_of(&keep_alive);
     debug!(label, ?restarts_after, "keep-alive read");
@@ -309,6 +330,28 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
             _ => {}
         }
     }
+    // `python3 -m http.server [PORT]` takes its port as a positional argument and listens on
+    // 8000 without one (Python's http.server documentation).
+    if let Some(index) = arguments.windows(2).position(|pair| {
+        pair[0] == "-m" && matches!(pair[1].as_str(), "http.server" | "SimpleHTTPServer")
+    }) {
+        let mut rest = arguments[index + 2..].iter();
+        let mut port = None;
+        while let Some(argument) = rest.next() {
+            if matches!(argument.as_str(), "-b" | "--bind" | "-d" | "--directory" | "--protocol") {
+                rest.next();
+            } else if !argument.starts_with('-') {
+                port = argument.parse::<u16>().ok().map(|p| (p, argument.clone()));
+                break;
+            }
+        }
+        match port {
+            Some((port, written)) => {
+                ports.push((port, evidence_text(path, search, &written, None)));
+            }
+            None => ports.push((8000, evidence_text(path, search, "http.server", None))),
+        }
+    }
     if ports.is_empty()
         && let Some(port) = environment.iter().find(|(k, _)| k == "PORT")
         && let Ok(number) = port.1.parse()
@@ -327,6 +370,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
         path: path.to_string(),
         label_evidence: evidence("Label"),
         keep_alive_evidence: evidence("KeepAlive"),
+        keep_alive_wrong_type,
         label,
         program,
         arguments,
@@ -364,19 +408,74 @@ pub fn endings_of(keep_alive: &KeepAlive) -> Endings {
                 }
                 None => {}
             }
+            // Crashed=false restarts after every ending that is not a crash signal: exit 0, a
+            // non-zero exit, and SIGKILL/SIGTERM, which launchd does not count as crashes
+            // (FORMATS.md lists the crash signals).
             match conditions.crashed {
                 Some(true) => endings.crash_signal = true,
                 Some(false) => {
                     endings.clean_exit = true;
                     endings.error_exit = true;
+                    endings.killed = true;
                 }
                 None => {}
             }
-            // PathState and OtherJobEnabled keep a job alive by a condition outside the
-            // process; they are recorded but conservatively cover no ending.
+            // PathState keeps a job alive by a condition outside the process; it is recorded
+            // but conservatively covers no ending. OtherJobEnabled depends on which other jobs
+            // exist, which only the whole tree knows: see [`other_job_keeps_alive`].
             endings
         }
     }
+}
+
+/// The first `OtherJobEnabled` condition that holds, given which labels have a plist in the
+/// tree (taken as loaded: launchd loads every plist of the folders it reads). `{label: true}`
+/// holds while that job is loaded, `{label: false}` while it is not. When one holds, launchd
+/// keeps the job alive whatever way it ends.
+pub fn other_job_keeps_alive(
+    keep_alive: &KeepAlive,
+    loaded: &dyn Fn(&str) -> bool,
+) -> Option<(String, bool)> {
+    let KeepAlive::Conditions(conditions) = keep_alive else {
+        return None;
+    };
+    conditions.other_job_enabled.iter().find(|(label, wanted)| loaded(label) == *wanted).cloned()
+}
+
+/// The plist type of a value, as its XML element names it.
+fn plist_type(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "<array>",
+        Value::Dictionary(_) => "<dict>",
+        Value::Boolean(_) => "<true/> or <false/>",
+        Value::Data(_) => "<data>",
+        Value::Date(_) => "<date>",
+        Value::Real(_) => "<real>",
+        Value::Integer(_) => "<integer>",
+        Value::String(_) => "<string>",
+        _ => "an unknown type",
+    }
+}
+
+/// The first entity reference other than XML's predefined five and character references.
+fn custom_entity(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        let after = &rest[start + 1..];
+        if let Some(end) = after.find(';') {
+            let name = &after[..end];
+            let is_name =
+                !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "_-.:".contains(c));
+            if is_name
+                && !name.starts_with('#')
+                && !["lt", "gt", "amp", "quot", "apos"].contains(&name)
+            {
+                return Some(name.to_string());
+            }
+        }
+        rest = after;
+    }
+    None
 }
 
 fn calendar_rule(dict: &plist::Dictionary) -> CalendarRule {
@@ -533,7 +632,11 @@ mod tests {
         let not_crashed = parse_body("<key>KeepAlive</key><dict><key>Crashed</key><false/></dict>")
             .restart
             .restarts_after;
-        assert_eq!(not_crashed, Endings { clean_exit: true, error_exit: true, ..Endings::NONE });
+        assert_eq!(
+            not_crashed,
+            Endings { clean_exit: true, error_exit: true, killed: true, crash_signal: false },
+            "Crashed=false restarts after SIGKILL too: it is not a crash signal"
+        );
         let path_state = parse_body(
             "<key>KeepAlive</key><dict><key>PathState</key><dict><key>/tmp/x</key><true/></dict>\
              </dict>",
@@ -617,5 +720,84 @@ mod tests {
         assert!(daemon.daemon, "LaunchDaemons start at boot");
         let agent = parse("Library/LaunchAgents/d.plist", text.as_bytes()).unwrap();
         assert!(!agent.daemon, "LaunchAgents start at login");
+    }
+
+    #[test]
+    fn keepalive_wrong_type_is_absent_and_named() {
+        for (value, kind) in [
+            ("<integer>1</integer>", "<integer>"),
+            ("<string>true</string>", "<string>"),
+            ("<array><true/></array>", "<array>"),
+        ] {
+            let job = parse_body(&format!("<key>KeepAlive</key>{value}"));
+            assert_eq!(job.restart.keep_alive, KeepAlive::Absent, "{value}");
+            assert!(job.restart.restarts_after.is_none());
+            assert_eq!(job.keep_alive_wrong_type.as_deref(), Some(kind));
+        }
+        assert_eq!(parse_body("<key>KeepAlive</key><true/>").keep_alive_wrong_type, None);
+    }
+
+    #[test]
+    fn other_job_enabled_holds_only_for_jobs_in_the_tree() {
+        let job = parse_body(
+            "<key>KeepAlive</key><dict><key>OtherJobEnabled</key><dict><key>org.other</key>\
+             <true/></dict></dict>",
+        );
+        assert!(job.restart.restarts_after.is_none(), "unknown until the tree is known");
+        let present = |label: &str| label == "org.other";
+        let absent = |_: &str| false;
+        assert_eq!(
+            other_job_keeps_alive(&job.restart.keep_alive, &present),
+            Some(("org.other".to_string(), true))
+        );
+        assert_eq!(other_job_keeps_alive(&job.restart.keep_alive, &absent), None);
+    }
+
+    #[test]
+    fn empty_label_and_custom_entities_are_rejected() {
+        let empty = plist("").replace("org.example.app", " ");
+        assert!(parse("x.plist", empty.as_bytes()).unwrap_err().contains("empty Label"));
+        let entity = plist("")
+            .replace(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"aa\">]>",
+            )
+            .replace("org.example.app", "&a;");
+        let error = parse("x.plist", entity.as_bytes()).unwrap_err();
+        assert!(error.contains("`&a;`"), "{error}");
+        let escaped = plist("").replace("org.example.app", "a&amp;b&#38;c");
+        assert_eq!(parse("x.plist", escaped.as_bytes()).unwrap().label, "a&b&c");
+    }
+
+    #[test]
+    fn ports_from_every_server_style() {
+        let port_of = |arguments: &[&str], env: &str| {
+            let strings: String =
+                arguments.iter().map(|a| format!("<string>{a}</string>")).collect();
+            let text = format!(
+                "<?xml version=\"1.0\"?>\n<plist version=\"1.0\">\n<dict>\n<key>Label</key>\
+                 <string>x</string>\n<key>ProgramArguments</key>\n<array>{strings}</array>\n{env}\
+                 </dict>\n</plist>\n"
+            );
+            let job = parse("x.plist", text.as_bytes()).unwrap();
+            job.ports.iter().map(|(port, _)| *port).collect::<Vec<_>>()
+        };
+        assert_eq!(port_of(&["/usr/bin/python3", "-m", "http.server", "8080"], ""), vec![8080]);
+        assert_eq!(port_of(&["python3", "-m", "http.server", "-b", "127.0.0.1", "9"], ""), vec![9]);
+        assert_eq!(port_of(&["/usr/bin/python3", "-m", "http.server"], ""), vec![8000]);
+        assert_eq!(port_of(&["gunicorn", "-b", "0.0.0.0:8000", "app:app"], ""), vec![8000]);
+        assert_eq!(port_of(&["gunicorn", "--bind=127.0.0.1:8001", "app:app"], ""), vec![8001]);
+        assert_eq!(port_of(&["node", "server.js", "--port", "3000"], ""), vec![3000]);
+        assert_eq!(port_of(&["uvicorn", "app:app", "--port=7000"], ""), vec![7000]);
+        assert_eq!(port_of(&["flask", "run", "-p", "5001"], ""), vec![5001]);
+        let env =
+            "<key>EnvironmentVariables</key><dict><key>PORT</key><string>4000</string></dict>";
+        assert_eq!(port_of(&["node", "server.js"], env), vec![4000]);
+        let job = parse(
+            "x.plist",
+            plist("").replace("<string>--port</string><string>9001</string>", "").as_bytes(),
+        )
+        .unwrap();
+        assert!(job.ports.is_empty());
     }
 }

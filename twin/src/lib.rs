@@ -64,10 +64,25 @@ pub const SKIP_UNUSED_SCRIPT: &str = "a script no launchd job or cron line runs;
 /// never opened, so its values cannot leak.
 pub const SKIP_SECRET_FILE: &str = "may hold secrets; never read";
 
+/// Reason given for a log file when a captured `ls -l` already gives the sizes: log files can
+/// be gigabytes, so they are never opened.
+pub const SKIP_LOG_CAPTURED: &str =
+    "log file; its size comes from the captured `ls -l`, so it is not read";
+/// Reason given for a log file no service of the twin writes.
+pub const SKIP_LOG_UNWRITTEN: &str = "log file no service in the twin writes; not read";
+
 /// Whether a skipped file is routine (a format drtwin does not read, a secrets file it will
-/// not open) rather than a problem with the input (unparseable, too large, a symlink loop).
+/// not open, a log it need not open) rather than a problem with the input (unparseable, too
+/// large, a symlink loop, a duplicate job).
 pub fn is_routine_skip(skipped: &Skipped) -> bool {
-    [SKIP_UNKNOWN_FORMAT, SKIP_UNUSED_SCRIPT, SKIP_SECRET_FILE].contains(&skipped.reason.as_str())
+    [
+        SKIP_UNKNOWN_FORMAT,
+        SKIP_UNUSED_SCRIPT,
+        SKIP_SECRET_FILE,
+        SKIP_LOG_CAPTURED,
+        SKIP_LOG_UNWRITTEN,
+    ]
+    .contains(&skipped.reason.as_str())
 }
 
 pub fn scan(root: &Path, options: &ScanOptions) -> Result<Twin, ScanError> {

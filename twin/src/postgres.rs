@@ -17,46 +17,85 @@ pub struct Setting {
     pub evidence: Evidence,
 }
 
+/// Something wrong with the configuration files, with where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub reason: String,
+    pub evidence: Evidence,
+    /// The server refuses to start with it: PostgreSQL treats an error in any configuration
+    /// file as fatal at start-up ("configuration file ... contains errors").
+    pub stops_server: bool,
+}
+
 /// Reads the configuration of the data folder `data_dir` (a tree path). `read` returns a
 /// file's text by tree path; `list` the tree paths directly in a folder. Returns the
-/// settings and the problems found (missing includes, bad lines) with their evidence.
+/// settings and the problems found (missing includes, include cycles) with their evidence.
 pub fn load(
     data_dir: &str,
     read: &mut dyn FnMut(&str) -> Option<String>,
     list: &dyn Fn(&str) -> Vec<String>,
-) -> (BTreeMap<String, Setting>, Vec<(String, Evidence)>) {
+) -> (BTreeMap<String, Setting>, Vec<Problem>) {
     let mut settings = BTreeMap::new();
     let mut problems = Vec::new();
     let mut visiting = Vec::new();
+    let mut files = Files { read, list, settings: &mut settings, problems: &mut problems };
     let main = join(data_dir, "postgresql.conf");
-    read_file(&main, true, read, list, &mut settings, &mut problems, &mut visiting);
+    read_file(&main, Include::Main, &mut files, &mut visiting);
     let auto = join(data_dir, "postgresql.auto.conf");
-    read_file(&auto, false, read, list, &mut settings, &mut problems, &mut visiting);
+    read_file(&auto, Include::Optional, &mut files, &mut visiting);
     (settings, problems)
+}
+
+/// What reading one file needs and fills.
+struct Files<'a> {
+    read: &'a mut dyn FnMut(&str) -> Option<String>,
+    list: &'a dyn Fn(&str) -> Vec<String>,
+    settings: &'a mut BTreeMap<String, Setting>,
+    problems: &'a mut Vec<Problem>,
+}
+
+/// How a file came to be read, which decides what its absence means.
+enum Include {
+    /// `postgresql.conf` itself: absent from the tree says only that it was not captured.
+    Main,
+    /// `include_if_exists` and `postgresql.auto.conf`: absence is fine.
+    Optional,
+    /// `include` or a file of `include_dir`, at this line: absence stops the server.
+    Required(Evidence),
 }
 
 fn join(folder: &str, name: &str) -> String {
     if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_file(
-    path: &str,
-    required: bool,
-    read: &mut dyn FnMut(&str) -> Option<String>,
-    list: &dyn Fn(&str) -> Vec<String>,
-    settings: &mut BTreeMap<String, Setting>,
-    problems: &mut Vec<(String, Evidence)>,
-    visiting: &mut Vec<String>,
-) {
+fn read_file(path: &str, how: Include, files: &mut Files, visiting: &mut Vec<String>) {
+    // PostgreSQL follows includes to a depth of ten and then fails ("maximum nesting depth
+    // exceeded"), so a cycle is as fatal as a missing file; cite the include that closes it.
     if visiting.iter().any(|seen| seen == path) || visiting.len() > 10 {
-        problems
-            .push((format!("include cycle at `{path}`"), Evidence::file(path, 0, "include cycle")));
+        let (evidence, stops_server) = match how {
+            Include::Required(evidence) => (evidence, true),
+            Include::Main | Include::Optional => (Evidence::file(path, 1, "include cycle"), false),
+        };
+        files.problems.push(Problem {
+            reason: format!("include cycle at `{path}`"),
+            evidence,
+            stops_server,
+        });
         return;
     }
-    let Some(text) = read(path) else {
-        if required {
-            problems.push((format!("`{path}` is missing"), Evidence::file(path, 0, "missing")));
+    let Some(text) = (files.read)(path) else {
+        match how {
+            Include::Required(evidence) => files.problems.push(Problem {
+                reason: format!("`{path}` is included but missing"),
+                evidence,
+                stops_server: true,
+            }),
+            Include::Main => files.problems.push(Problem {
+                reason: format!("`{path}` is not in the tree"),
+                evidence: Evidence::assumption(format!("`{path}` was not captured")),
+                stops_server: false,
+            }),
+            Include::Optional => {}
         }
         return;
     };
@@ -71,26 +110,27 @@ fn read_file(
         match name.as_str() {
             "include" | "include_if_exists" => {
                 let target = crate::walk::map_path(&value, Some(&folder)).unwrap_or_default();
-                let required = name == "include";
-                read_file(&target, required, read, list, settings, problems, visiting);
+                let how =
+                    if name == "include" { Include::Required(evidence) } else { Include::Optional };
+                read_file(&target, how, files, visiting);
             }
             "include_dir" => {
                 let target = crate::walk::map_path(&value, Some(&folder)).unwrap_or_default();
-                let mut files: Vec<String> = list(&target)
+                let mut listed: Vec<String> = (files.list)(&target)
                     .into_iter()
                     .filter(|p| {
                         let name = p.rsplit('/').next().unwrap_or(p);
                         name.ends_with(".conf") && !name.starts_with('.')
                     })
                     .collect();
-                files.sort();
-                for file in files {
-                    read_file(&file, true, read, list, settings, problems, visiting);
+                listed.sort();
+                for file in listed {
+                    read_file(&file, Include::Required(evidence.clone()), files, visiting);
                 }
             }
             _ => {
                 debug!(name, path, line_number, "postgres setting");
-                settings.insert(name, Setting { value, evidence });
+                files.settings.insert(name, Setting { value, evidence });
             }
         }
     }
@@ -218,7 +258,7 @@ pub fn database_config(settings: &BTreeMap<String, Setting>) -> DatabaseConfig {
 mod tests {
     use super::*;
 
-    fn load_from(files: &[(&str, &str)]) -> (BTreeMap<String, Setting>, Vec<(String, Evidence)>) {
+    fn load_from(files: &[(&str, &str)]) -> (BTreeMap<String, Setting>, Vec<Problem>) {
         let owned: BTreeMap<String, String> =
             files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
         let listing = owned.clone();
@@ -281,7 +321,7 @@ mod tests {
         ]);
         assert_eq!(settings["port"].value, "5433");
         assert_eq!(settings["max_connections"].value, "7");
-        assert!(problems.iter().any(|(p, _)| p.contains("cycle")));
+        assert!(problems.iter().any(|p| p.reason.contains("cycle") && p.stops_server));
     }
 
     #[test]
@@ -306,5 +346,17 @@ mod tests {
         )]);
         assert_eq!(settings["shared_buffers"].value, "1GB");
         assert_eq!(settings["checkpoint_timeout"].value, "15min");
+    }
+
+    #[test]
+    fn missing_include_stops_the_server_and_cites_the_include_line() {
+        let (_, problems) = load_from(&[(
+            "pg/postgresql.conf",
+            "port = 5432\ninclude_if_exists 'optional.conf'\ninclude 'tuning.conf'\n",
+        )]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].stops_server);
+        assert!(matches!(&problems[0].evidence,
+            Evidence::File { path, line: 3, .. } if path == "pg/postgresql.conf"));
     }
 }

@@ -71,6 +71,9 @@ pub struct ScriptFacts {
     pub load_noops: Vec<u32>,
     /// The line of the off-site copy command.
     pub offsite_line: Option<u32>,
+    /// Uploads drtwin cannot follow to a destination (a tool it does not model, or a
+    /// repository the script does not name): line and a short description.
+    pub unknown_uploads: Vec<(u32, String)>,
     /// Source lines without comments, for the assembler's label and port mentions.
     pub lines: Vec<(u32, String)>,
 }
@@ -138,7 +141,7 @@ pub fn analyse(text: &str) -> ScriptFacts {
     commands.sort_by_key(|command| command.line);
 
     for command in &commands {
-        classify(command, &mut facts);
+        classify(command, &variables, &mut facts);
     }
 
     // A process check whose failure branch only `load`s: the job it probes is usually
@@ -240,7 +243,7 @@ fn failure_branch(node: Node, source: &[u8]) -> Option<String> {
     None
 }
 
-fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
+fn classify(command: &ShellCommand, variables: &BTreeMap<String, String>, facts: &mut ScriptFacts) {
     let args = &command.args;
     let has = |flag: &str| args.iter().any(|a| a == flag);
     let value_after = |flags: &[&str]| -> Option<String> {
@@ -285,6 +288,16 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
             let max_time =
                 value_after(&["--max-time", "-m", "--timeout", "-T"]).and_then(|v| v.parse().ok());
             let channel = alert_channel(&host);
+            // `-T`/`--upload-file` or a form field read from a file (`-F f=@x`) sends a file
+            // to a host the twin has no store for; alert APIs are messages, not copies.
+            let uploads = has("-T")
+                || has("--upload-file")
+                || args.windows(2).any(|pair| {
+                    matches!(pair[0].as_str(), "-F" | "--form") && pair[1].contains("=@")
+                });
+            if uploads && channel.is_none() {
+                facts.unknown_uploads.push((command.line, format!("curl upload to {host}")));
+            }
             if let Some(channel) = channel {
                 facts.alerts.push(AlertUse {
                     line: command.line,
@@ -423,26 +436,38 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
             }
             backup_of(facts, command.line).archives.extend(archives);
         }
-        "rclone" | "rsync" | "aws" | "gsutil" | "b2" | "restic" | "borg" => {
-            let mode = args.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
-            // The destination is the last positional word naming a remote (`name:path`);
-            // flag values such as `--transfers 2` never contain a colon.
-            let remote = args
-                .iter()
-                .skip(1)
-                .rfind(|a| !a.starts_with('-') && a.contains(':') && !a.contains("://"))
-                .cloned()
-                .unwrap_or_default();
-            let is_copy = matches!(mode.as_str(), "copy" | "sync" | "move" | "cp" | "backup")
-                || command.name == "rsync";
-            if is_copy && remote.contains(':') {
-                facts.offsite_line.get_or_insert(command.line);
-                backup_of(facts, command.line).offsite = Some(OffsiteCopy {
-                    tool: command.name.clone(),
-                    mode: if command.name == "rsync" { "copy".to_string() } else { mode },
-                    remote,
-                });
+        "rclone" | "rsync" | "scp" | "aws" | "gsutil" | "b2" | "restic" | "borg" => {
+            match offsite_copy(&command.name, args, variables) {
+                Destination::Offsite(copy) => {
+                    facts.offsite_line.get_or_insert(command.line);
+                    backup_of(facts, command.line).offsite = Some(copy);
+                }
+                Destination::Unknown(what) => facts.unknown_uploads.push((command.line, what)),
+                Destination::Local => {}
             }
+        }
+        // Upload tools drtwin does not model: the data may leave the machine, but the twin
+        // cannot say where to or how fresh it is.
+        "s3cmd"
+        | "s4cmd"
+        | "azcopy"
+        | "az"
+        | "gcloud"
+        | "mc"
+        | "lftp"
+        | "ftp"
+        | "sftp"
+        | "duplicity"
+        | "duplicacy"
+        | "kopia"
+        | "tarsnap"
+        | "rdiff-backup"
+        | "rustic"
+        | "dropbox_uploader.sh"
+        | "gdrive"
+        | "rsnapshot"
+        | "megaput" => {
+            facts.unknown_uploads.push((command.line, command.name.clone()));
         }
         "find" => {
             let deletes = has("-delete") || (has("-exec") && args.iter().any(|a| a == "rm"));
@@ -468,6 +493,171 @@ fn classify(command: &ShellCommand, facts: &mut ScriptFacts) {
         }
         _ => {}
     }
+}
+
+/// Where a copy command sends its data.
+enum Destination {
+    /// Off the machine, to a place the twin names.
+    Offsite(OffsiteCopy),
+    /// Off the machine as far as anyone can tell, but not to a place the script names.
+    Unknown(String),
+    /// Another folder or disk of this machine, or not a copy at all.
+    Local,
+}
+
+/// The destination of `rclone`, `rsync`, `scp`, `aws s3`, `gsutil`, `b2`, `restic` and
+/// `borg`, read from their documented command lines: the subcommand that copies, then the
+/// destination argument (or the repository flag, or its environment variable).
+fn offsite_copy(tool: &str, args: &[String], variables: &BTreeMap<String, String>) -> Destination {
+    let positional: Vec<&str> =
+        args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    // The destination is the last operand of the right shape after the source: a flag value
+    // (`--log-level NOTICE`) may follow it, but never looks like a remote.
+    let destination = |from: usize, remote: &dyn Fn(&str) -> bool| -> Option<&str> {
+        positional.iter().skip(from).rfind(|word| remote(word)).copied()
+    };
+    let copy = |mode: &str, remote: &str| {
+        Destination::Offsite(OffsiteCopy {
+            tool: tool.to_string(),
+            mode: mode.to_string(),
+            remote: remote.to_string(),
+        })
+    };
+    let flag_value = |flags: &[&str]| -> Option<String> {
+        args.iter().enumerate().find_map(|(i, a)| {
+            if flags.contains(&a.as_str()) {
+                return args.get(i + 1).cloned();
+            }
+            flags.iter().find_map(|f| a.strip_prefix(&format!("{f}=")).map(str::to_string))
+        })
+    };
+    match tool {
+        // rclone(1): `copy`, `sync`, `move` take SOURCE DEST; `copyto`, `moveto` a file;
+        // `rcat` writes standard input to DEST. A remote is `name:path`.
+        "rclone" => {
+            let mode = positional.first().copied().unwrap_or("");
+            let copies = matches!(mode, "copy" | "sync" | "move" | "copyto" | "moveto" | "rcat");
+            let from = if mode == "rcat" { 1 } else { 2 };
+            match destination(from, &is_rclone_remote) {
+                Some(remote) if copies => copy(mode, remote),
+                _ => Destination::Local,
+            }
+        }
+        // rsync(1) and scp(1): the destination is the last operand; `host:path`,
+        // `user@host:path` and `rsync://` are remote. `--delete` makes rsync a mirror.
+        "rsync" | "scp" => {
+            let Some(remote) = destination(1, &is_ssh_remote) else {
+                return Destination::Local;
+            };
+            let mirrors = args.iter().any(|a| a.starts_with("--delete"));
+            copy(if mirrors { "sync" } else { "copy" }, remote)
+        }
+        // `aws s3 cp|sync|mv SOURCE DEST`: an upload when DEST is `s3://`.
+        "aws" => {
+            let sub = positional.get(1).copied().unwrap_or("");
+            if positional.first() == Some(&"s3") && matches!(sub, "cp" | "sync" | "mv") {
+                match destination(3, &|w| w.starts_with("s3://")) {
+                    Some(remote) => copy(sub, remote),
+                    None => Destination::Local,
+                }
+            } else if args.iter().any(|a| a.contains("put-object") || a.contains("upload")) {
+                Destination::Unknown(format!("aws {}", positional.join(" ")))
+            } else {
+                Destination::Local
+            }
+        }
+        // `gsutil [-m] cp|rsync|mv SOURCE gs://DEST`.
+        "gsutil" => {
+            let sub = positional.first().copied().unwrap_or("");
+            match destination(2, &|w| w.starts_with("gs://")) {
+                Some(remote) if matches!(sub, "cp" | "rsync" | "mv") => copy(sub, remote),
+                _ => Destination::Local,
+            }
+        }
+        // `b2 upload-file BUCKET LOCAL NAME`, `b2 file upload BUCKET LOCAL NAME`,
+        // `b2 sync SOURCE b2://BUCKET/PATH`.
+        "b2" => match positional.as_slice() {
+            ["upload-file" | "upload_file", bucket, ..] => {
+                copy("upload-file", &format!("b2://{bucket}"))
+            }
+            ["file", "upload", bucket, ..] => copy("upload-file", &format!("b2://{bucket}")),
+            ["sync", .., destination] if destination.starts_with("b2://") => {
+                copy("sync", destination)
+            }
+            _ => Destination::Local,
+        },
+        // `restic -r REPO backup PATHS`; without `-r` restic reads RESTIC_REPOSITORY. A
+        // repository with a backend prefix (`b2:`, `s3:`, `sftp:`, `rest:`, ...) is off-site;
+        // a plain path is a disk of this machine.
+        "restic" => {
+            if !positional.contains(&"backup") {
+                return Destination::Local;
+            }
+            let repository = flag_value(&["-r", "--repo"])
+                .or_else(|| variables.get("RESTIC_REPOSITORY").cloned())
+                .filter(|r| !r.contains('$'));
+            match repository {
+                Some(repository) if is_restic_remote(&repository) => copy("backup", &repository),
+                Some(_) => Destination::Local,
+                None => Destination::Unknown(
+                    "restic backup to a repository the script does not name".to_string(),
+                ),
+            }
+        }
+        // `borg create REPO::ARCHIVE PATHS`; `::ARCHIVE` takes the repository from BORG_REPO.
+        // `user@host:path` and `ssh://` repositories are remote.
+        "borg" => {
+            if positional.first() != Some(&"create") {
+                return Destination::Local;
+            }
+            let Some(target) = positional.iter().find(|p| p.contains("::")) else {
+                return Destination::Local;
+            };
+            let repository = match target.split_once("::") {
+                Some(("", _)) => variables.get("BORG_REPO").cloned(),
+                Some((repository, _)) => Some(repository.to_string()),
+                None => None,
+            };
+            match repository.filter(|r| !r.contains('$')) {
+                Some(repository)
+                    if repository.starts_with("ssh://") || is_ssh_remote(&repository) =>
+                {
+                    copy("create", &repository)
+                }
+                Some(_) => Destination::Local,
+                None => Destination::Unknown(
+                    "borg create to a repository the script does not name".to_string(),
+                ),
+            }
+        }
+        _ => Destination::Local,
+    }
+}
+
+/// `name:path` or `:backend:path`, as rclone names a remote; not a URL, not a local path.
+fn is_rclone_remote(word: &str) -> bool {
+    match word.split_once(':') {
+        Some((name, _)) => !word.contains("://") && !name.contains('/'),
+        None => false,
+    }
+}
+
+/// `host:path`, `user@host:path` or `rsync://host/...`, as rsync and scp name a remote.
+fn is_ssh_remote(word: &str) -> bool {
+    if word.starts_with("rsync://") || word.starts_with("ssh://") {
+        return true;
+    }
+    match word.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/') && !word.contains("://"),
+        None => false,
+    }
+}
+
+/// A restic repository on a backend other than the local disk (restic's repository docs).
+fn is_restic_remote(repository: &str) -> bool {
+    ["sftp:", "rest:", "s3:", "b2:", "azure:", "gs:", "swift:", "rclone:"]
+        .iter()
+        .any(|prefix| repository.starts_with(prefix))
 }
 
 fn backup_of(facts: &mut ScriptFacts, line: u32) -> &mut BackupJob {
@@ -637,5 +827,73 @@ pgrep -f cloudflared > /dev/null || launchctl load -w ~/Library/LaunchAgents/t.p
         assert!(facts.urls.iter().any(|u| u.host == "127.0.0.1" && u.port == Some(7002)));
         assert_eq!(facts.disk_checks, vec![(3, "/".to_string())]);
         assert_eq!(facts.load_noops, vec![5]);
+    }
+
+    #[test]
+    fn offsite_copies_by_every_modelled_tool() {
+        let remote = |script: &str| {
+            let facts = analyse(script);
+            facts.backup.and_then(|(b, _)| b.offsite).map(|o| (o.tool, o.mode, o.remote))
+        };
+        let expect = |script: &str, tool: &str, mode: &str, destination: &str| {
+            assert_eq!(
+                remote(script),
+                Some((tool.to_string(), mode.to_string(), destination.to_string())),
+                "{script}"
+            );
+        };
+        expect("rclone copyto /b/a.dump r2:bk/a.dump\n", "rclone", "copyto", "r2:bk/a.dump");
+        expect(
+            "pg_dump -Fc app | rclone rcat b2:bucket/app.dump\n",
+            "rclone",
+            "rcat",
+            "b2:bucket/app.dump",
+        );
+        expect("aws s3 cp /b/x.dump s3://bk/ --sse\n", "aws", "cp", "s3://bk/");
+        expect("aws s3 sync /b s3://bk/db\n", "aws", "sync", "s3://bk/db");
+        expect("gsutil -m cp /b/x gs://bk/x\n", "gsutil", "cp", "gs://bk/x");
+        expect("gsutil rsync -r /b gs://bk\n", "gsutil", "rsync", "gs://bk");
+        expect("restic -r b2:bucket:/r backup /b\n", "restic", "backup", "b2:bucket:/r");
+        expect(
+            "export RESTIC_REPOSITORY=sftp:nas:/srv/r\nrestic backup --tag db /b\n",
+            "restic",
+            "backup",
+            "sftp:nas:/srv/r",
+        );
+        expect("borg create ssh://u@nas/./r::db-{now} /b\n", "borg", "create", "ssh://u@nas/./r");
+        expect("borg create u@nas:r::db /b\n", "borg", "create", "u@nas:r");
+        expect(
+            "rsync -az /b/ backup@nas.example.net:/vol/bk/\n",
+            "rsync",
+            "copy",
+            "backup@nas.example.net:/vol/bk/",
+        );
+        expect("rsync -a --delete /b/ nas:/bk\n", "rsync", "sync", "nas:/bk");
+        expect("scp /b/x.dump nas:/bk/\n", "scp", "copy", "nas:/bk/");
+        expect("b2 upload-file bk /b/x.dump x.dump\n", "b2", "upload-file", "b2://bk");
+        expect("b2 sync /b b2://bk/db\n", "b2", "sync", "b2://bk/db");
+
+        // Local destinations are not off-site copies.
+        for local in [
+            "rsync -a /b/ /Volumes/Backup/b/\n",
+            "restic -r /Volumes/Backup/r backup /b\n",
+            "borg create /Volumes/Backup/r::db /b\n",
+            "rclone copy /b /Volumes/Backup\n",
+            "aws s3 cp s3://bk/x.dump /b/\n",
+        ] {
+            assert_eq!(remote(local), None, "{local}");
+        }
+    }
+
+    #[test]
+    fn uploads_drtwin_cannot_follow_are_named() {
+        let facts = analyse(
+            "pg_dump app > /b/x.sql\nrestic backup /b\ns3cmd put /b/x.sql s3://bk/\n\
+             curl -T /b/x.sql https://dav.example.net/bk/\n\
+             curl -s https://api.telegram.org/bot1/sendMessage -d text=ok\n",
+        );
+        let lines: Vec<u32> = facts.unknown_uploads.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, vec![2, 3, 4], "{:?}", facts.unknown_uploads);
+        assert!(facts.backup.unwrap().0.offsite.is_none());
     }
 }

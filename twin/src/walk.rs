@@ -29,6 +29,9 @@ pub struct Tree {
     pub skipped: Vec<Skipped>,
     /// Files some reader used (so the rest can be reported once as unknown).
     pub used: BTreeSet<String>,
+    /// Warnings about files that were read all the same (invalid UTF-8 replaced), once each,
+    /// for `twin.unlinked`: such a file is not skipped, its facts are in the twin.
+    pub notes: BTreeSet<String>,
     max_file_bytes: u64,
 }
 
@@ -127,8 +130,9 @@ impl Tree {
         }
     }
 
-    /// The file as text. Non-UTF-8 text is read lossily and recorded with a warning; an
-    /// empty file is recorded too, since a reader expected something in it.
+    /// The file as text. Non-UTF-8 text is read lossily with a note in [`Tree::notes`] (it
+    /// is read, so it is not skipped); an empty file is recorded as skipped, since a reader
+    /// expected something in it.
     pub fn read_text(&mut self, path: &str) -> Option<String> {
         let bytes = self.read_bytes(path)?;
         if bytes.is_empty() {
@@ -139,10 +143,10 @@ impl Tree {
             Ok(text) => Some(text),
             Err(error) => {
                 let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                self.skipped.push(Skipped {
-                    path: path.to_string(),
-                    reason: "not valid UTF-8; read with replacement characters".to_string(),
-                });
+                self.notes.insert(format!(
+                    "read `{path}` with invalid UTF-8 replaced (U+FFFD); names holding those \
+                     bytes may not match"
+                ));
                 Some(text)
             }
         }
