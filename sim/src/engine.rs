@@ -20,7 +20,7 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::assumptions::Assumptions;
 use crate::calendar::Clock;
-use crate::random::{Purpose, exponential, lognormal, stream, uniform};
+use crate::random::{Purpose, exponential, lognormal, normal_pair, stream, uniform};
 use crate::results::Mechanism;
 
 const YEAR: f64 = 365.0 * 86_400.0;
@@ -757,7 +757,14 @@ pub fn is_down(intervals: &[Interval], t: f64) -> bool {
 /// earliest part and the mechanism of its latest-ending part.
 fn merge_into(raw: &mut [Interval], out: &mut Vec<Interval>) {
     out.clear();
-    raw.sort_unstable_by(|a, b| a.start.total_cmp(&b.start).then(a.end.total_cmp(&b.end)));
+    // `raw` is a few sorted runs end to end (each failure mode, the host's intervals, each
+    // requirement): the stable sort finds and merges runs, and a single run is only
+    // checked. It needs no heap for the few dozen intervals a node collects.
+    let order =
+        |a: &Interval, b: &Interval| a.start.total_cmp(&b.start).then(a.end.total_cmp(&b.end));
+    if !raw.is_sorted_by(|a, b| order(a, b).is_le()) {
+        raw.sort_by(order);
+    }
     for iv in raw.iter() {
         if iv.end <= iv.start {
             continue;
@@ -1229,13 +1236,31 @@ impl Plant {
         } else {
             self.params.backup_failure
         };
+        // A night's run is the hottest draw of a trial (one per firing, every trial), so
+        // durations come two at a time from one polar pair, and the job's down-intervals
+        // are walked with a cursor since firings are sorted.
+        let (median, sigma) = (self.params.backup_median, self.params.job_spread);
+        let mut spare: Option<f64> = None;
+        let mut cursor = 0;
         for &firing in &plan.firings {
-            let duration = lognormal(&mut rng, self.params.backup_median, self.params.job_spread);
+            let duration = if sigma <= 0.0 {
+                median
+            } else {
+                let z = spare.take().unwrap_or_else(|| {
+                    let (first, second) = normal_pair(&mut rng);
+                    spare = Some(second);
+                    first
+                });
+                median * (sigma * z).exp()
+            };
             let failed_randomly = uniform(&mut rng) < failure;
             if spec.force_down == Some(job) || failed_randomly {
                 continue;
             }
-            match overlapping(job_down, firing, firing + duration) {
+            while job_down.get(cursor).is_some_and(|iv| iv.end <= firing) {
+                cursor += 1;
+            }
+            match job_down.get(cursor).filter(|iv| iv.start < firing + duration) {
                 None => backups.push(firing + duration),
                 Some(iv) => failed.push((firing, iv.cause)),
             }

@@ -251,6 +251,10 @@ pub struct Sensitivity {
     /// Production downtime, minutes per year, at the low and high value.
     pub minutes_at_low: f64,
     pub minutes_at_high: f64,
+    /// Production downtime at the shipped value, measured the same way (the same trials
+    /// and random numbers), so the swing is read against its own baseline.
+    #[serde(default)]
+    pub minutes_at_baseline: f64,
 }
 
 /// Job runs for the schedule chart: start minute of day and sampled durations.

@@ -410,7 +410,8 @@ fn cut_sets_cached(
 
 /// Assumptions whose swing (×0.5 and ×2) is measured, with fewer trials and the same
 /// random numbers as each other.
-const SENSITIVE: [&str; 8] = [
+const SENSITIVE: [&str; 9] = [
+    "backup-failure-probability",
     "service-crash-rate",
     "power-outage-rate",
     "uplink-outage-rate",
@@ -448,6 +449,7 @@ pub fn sensitivity(
         );
         production.mean / 60.0
     };
+    let baseline = measure(assumptions);
     let mut rows: Vec<Sensitivity> = SENSITIVE
         .iter()
         .filter_map(|&name| {
@@ -462,6 +464,7 @@ pub fn sensitivity(
                 high_value: crate::assumptions::display(kind, value * 2.0),
                 minutes_at_low: measure(&low),
                 minutes_at_high: measure(&high),
+                minutes_at_baseline: baseline,
             })
         })
         .collect();

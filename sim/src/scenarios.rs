@@ -310,10 +310,12 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
             _ => None,
         })
         .sum();
+    // Pools that fit cannot exhaust the server: no scenario, rather than one that happens
+    // zero times a year yet shows an outage.
     if let (Some(available), Some(db)) =
         (available, plant.nodes.iter().position(|n| n.role == Role::Service(ServiceRole::Database)))
+        && pooled > available
     {
-        let exhausts = pooled > available;
         specs.push(Spec {
             id: format!("concurrent-load/pool-exhaustion/{}", ids(db)),
             family: Family::ConcurrentLoad,
@@ -325,7 +327,7 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
             how: inject(db, Mode::Overload { median: p.spike_median }, false),
             // FIXME: every spike is taken to fill every pool when the pools can exceed the
             // server's limit; real spikes rarely hit all services at once.
-            occurrences: if exhausts { per_year(p.spike_rate) * 0.5 } else { 0.0 },
+            occurrences: per_year(p.spike_rate) * 0.5,
         });
     }
     for (i, component) in twin.components.iter().enumerate() {
@@ -922,6 +924,11 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
                 {
                     "needs it and calls it without a timeout: it hangs while it is down and stays \
                      hung after it returns until something restarts it"
+                        .to_string()
+                }
+                (Strength::Hard, Some(t)) if t.secs() == 0.0 => {
+                    "needs it: its calls are refused at once while it is down, so it is down \
+                     while it is down and back when it returns"
                         .to_string()
                 }
                 (Strength::Hard, Some(t)) => {

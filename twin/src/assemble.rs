@@ -1132,6 +1132,11 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 .map(|p| p.evidence.clone())
                 .or_else(|| owner.database_url_evidence.clone())
                 .unwrap_or_else(|| Evidence::assumption("code connects to the database"));
+            // The database runs on this machine: while its server is down a connection is
+            // refused at once (no listener on the port or socket), so callers fail fast
+            // instead of hanging, whatever connect_timeout says. A missing connect_timeout
+            // still matters for a server that is up but stuck, which the finding reports.
+            let timeout = timeout.or(Some(drtwin_model::Duration::ZERO));
             b.hard(&owner.id, database, timeout, evidence);
             // The service's own connection string says which server it uses; a shared code
             // folder alone does not.

@@ -367,12 +367,18 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
         let Edge::Requires(requirement) = &dependency.kind else {
             continue;
         };
-        if requirement.timeout.is_some() {
-            continue;
-        }
         let Some(target) = twin.component(&dependency.to) else {
             continue;
         };
+        // A zero timeout on a database edge is the assembler's "refused at once while the
+        // local server is down", not a configured connect_timeout.
+        let unbounded = match requirement.timeout {
+            None => true,
+            Some(timeout) => timeout.secs() == 0.0 && matches!(target.kind, Kind::Service(_)),
+        };
+        if !unbounded {
+            continue;
+        }
         match &target.kind {
             Kind::ExternalApi(api) => push(
                 "no-timeout",

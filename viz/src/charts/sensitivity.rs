@@ -41,14 +41,17 @@ pub fn draw<DB: DrawingBackend>(
     ranked.truncate(TOP);
     let rows = ranked.len().clamp(4, TOP);
 
-    // FIXME: `Results` carries no baseline for the sensitivity runs; the sum of production
-    // endpoints' expected downtime stands in for it and may differ from the engine's own.
-    let baseline: f64 = results
-        .endpoints
-        .iter()
-        .filter(|endpoint| endpoint.tier == Tier::Production)
-        .map(|endpoint| endpoint.downtime_minutes_per_year.value)
-        .sum();
+    // Each row carries the baseline its own runs measured; older results lack it, and then
+    // the production endpoints' expected downtime stands in.
+    let baseline: f64 = match ranked.first() {
+        Some(row) if row.minutes_at_baseline > 0.0 => row.minutes_at_baseline,
+        _ => results
+            .endpoints
+            .iter()
+            .filter(|endpoint| endpoint.tier == Tier::Production)
+            .map(|endpoint| endpoint.downtime_minutes_per_year.value)
+            .sum(),
+    };
     let values = ranked
         .iter()
         .flat_map(|s| [s.minutes_at_low, s.minutes_at_high])

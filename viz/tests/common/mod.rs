@@ -463,6 +463,7 @@ pub fn results(twin: &Twin) -> Results {
                 high_value: "5d".into(),
                 minutes_at_low: 3300.0,
                 minutes_at_high: 8900.0,
+                minutes_at_baseline: 4400.0,
             },
             Sensitivity {
                 assumption: "human-response-time".into(),
@@ -470,6 +471,7 @@ pub fn results(twin: &Twin) -> Results {
                 high_value: "4h".into(),
                 minutes_at_low: 4000.0,
                 minutes_at_high: 4700.0,
+                minutes_at_baseline: 4400.0,
             },
         ],
         schedule: ScheduleSummary {
