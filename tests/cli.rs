@@ -437,3 +437,45 @@ fn plan_refuses_to_write_into_the_tree_it_scans() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert_eq!(before, snapshot(&tree), "the scanned tree changed");
 }
+
+#[test]
+fn a_tunnel_config_cloudflared_refuses_serves_nothing_in_the_simulation() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tree = dir.path().join("home");
+    copy_tree(&repo().join("tests/fixtures/smallhost"), &tree);
+    // The catch-all first: cloudflared refuses a config whose last rule is not a catch-all.
+    fs::write(
+        tree.join(".cloudflared/config.yml"),
+        "tunnel: 9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a\n\
+         credentials-file: /Users/kim/.cloudflared/9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a.json\n\
+         ingress:\n  - service: http_status:404\n  - hostname: shop.harborbakery.test\n    \
+         service: http://localhost:9100\n",
+    )
+    .unwrap();
+    let twin = dir.path().join("twin.ron");
+    let results = dir.path().join("results.json");
+    let output = drtwin(&["scan", tree.to_str().unwrap(), "-o", twin.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let output = drtwin(&[
+        "simulate",
+        twin.to_str().unwrap(),
+        "-o",
+        results.to_str().unwrap(),
+        "--trials",
+        "100",
+        "--scenario-trials",
+        "20",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let results: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    let endpoint = results["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|endpoint| endpoint["id"] == "endpoint:https://shop.harborbakery.test")
+        .expect("the hostname is still an endpoint");
+    let availability = endpoint["availability"]["value"].as_f64().unwrap();
+    assert!(availability < 1e-9, "a refused tunnel config shows {availability} availability");
+}

@@ -287,7 +287,13 @@ pub struct Node {
     /// Seconds of a self-healing outage of this node that something absorbs (a UPS on the
     /// power feed); set only by what-if variants, zero in a scanned twin.
     pub ride_through: f64,
+    /// The program refuses its configuration (cloudflared with a misplaced catch-all,
+    /// PostgreSQL with settings it will not start with): it is down for the whole trial.
+    pub refuses_config: bool,
 }
+
+/// Critical findings that mean the program will not run its configuration at all.
+const REFUSED_CONFIG_CODES: [&str; 2] = ["ingress-config", "postgres-will-not-start"];
 
 /// The nightly backup, if any.
 #[derive(Clone, Debug)]
@@ -413,6 +419,11 @@ impl Plant {
                     fill_time: None,
                     unsafe_writes: false,
                     ride_through: 0.0,
+                    refuses_config: twin.findings.iter().any(|finding| {
+                        finding.level == drtwin_model::RiskLevel::Critical
+                            && REFUSED_CONFIG_CODES.contains(&finding.code.as_str())
+                            && finding.component.as_deref() == Some(component.id.as_str())
+                    }),
                 };
                 let p = &params;
                 match &component.kind {
@@ -1052,7 +1063,8 @@ impl Plant {
             let node = &self.nodes[c];
             own.clear();
             let mut responses = stream(seed, spec.trial, c, Purpose::Responses);
-            let forced_down = spec.force_down == Some(c);
+            let forced_down =
+                spec.force_down == Some(c) || (node.refuses_config && spec.force_up != Some(c));
             if forced_down {
                 own.push(Interval {
                     start: 0.0,

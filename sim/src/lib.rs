@@ -46,7 +46,7 @@ pub struct RunConfig {
     /// The calendar year simulated.
     pub year: i16,
     /// Stop the baseline once the 95% half-width of mean production downtime is at most
-    /// this fraction of the mean.
+    /// this many minutes per year.
     pub precision: Option<f64>,
 }
 

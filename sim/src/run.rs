@@ -37,26 +37,35 @@ where
     Step: Fn(&mut S, &mut Scratch, &mut Vec<Interval>, u64) + Sync,
     Merge: Fn(&mut S, S),
 {
+    // Blocks run in parallel a round at a time and are merged into the total in block order,
+    // so the result does not depend on the thread count and memory holds one round of block
+    // states, however many trials there are.
+    const ROUND: u64 = 64;
     let blocks = count.div_ceil(BLOCK);
-    let states: Vec<S> = (0..blocks)
-        .into_par_iter()
-        .map_init(
-            || (plant.scratch(), Vec::new()),
-            |(scratch, buffer), block| {
-                let mut state = new();
-                let start = first + block * BLOCK;
-                let end = (start + BLOCK).min(first + count);
-                for trial in start..end {
-                    step(&mut state, scratch, buffer, trial);
-                }
-                progress(end - start);
-                state
-            },
-        )
-        .collect();
     let mut total_state = new();
-    for state in states {
-        merge(&mut total_state, state);
+    let mut round_start = 0;
+    while round_start < blocks {
+        let round_end = (round_start + ROUND).min(blocks);
+        let states: Vec<S> = (round_start..round_end)
+            .into_par_iter()
+            .map_init(
+                || (plant.scratch(), Vec::new()),
+                |(scratch, buffer), block| {
+                    let mut state = new();
+                    let start = first + block * BLOCK;
+                    let end = (start + BLOCK).min(first + count);
+                    for trial in start..end {
+                        step(&mut state, scratch, buffer, trial);
+                    }
+                    progress(end - start);
+                    state
+                },
+            )
+            .collect();
+        for state in states {
+            merge(&mut total_state, state);
+        }
+        round_start = round_end;
     }
     total_state
 }
@@ -164,7 +173,8 @@ pub fn baseline(plant: &Plant, config: &RunConfig, progress: &(dyn Fn(u64) + Syn
         result.merge(part);
         if let Some(precision) = config.precision {
             let p = &result.production;
-            if p.n >= 2 * BLOCK && p.half_width() <= precision * p.mean.abs().max(1e-9) {
+            // `precision` is in minutes per year; the running figures are seconds per year.
+            if p.n >= 2 * BLOCK && p.half_width() / 60.0 <= precision {
                 break;
             }
         }
