@@ -206,6 +206,10 @@ pub struct SimulateArgs {
     /// Print the list of failure modes per component kind and exit.
     #[arg(long)]
     pub list_modes: bool,
+
+    /// Print the summary (seed, trials, per-endpoint availability) as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -229,6 +233,11 @@ pub struct RunArgs {
     /// An assumptions file (RON) overriding any subset of the shipped table.
     #[arg(long)]
     pub assumptions: Option<PathBuf>,
+
+    /// A DR policy file (RON): target RTO and RPO per class of disruption (process,
+    /// database, network, host_loss); classes it leaves out keep the shipped targets.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
 
     /// Stop early once the 95% interval of production downtime is this many minutes per
     /// year wide on either side.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tracing::{info, warn};
 
 use drtwin_model::{Duration, Evidence, Finding, RiskLevel, Twin};
-use drtwin_sim::{Assumptions, Family, Results, RunConfig};
+use drtwin_sim::{Assumptions, Family, Policy, Results, RunConfig};
 
 use crate::UserError;
 use crate::cli::{
@@ -137,6 +137,28 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
         results_ron(&results)?
     };
     output::write_file(&args.output, text.as_bytes())?;
+    if args.json {
+        let endpoints: Vec<serde_json::Value> = results
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                serde_json::json!({
+                    "id": endpoint.id,
+                    "availability": endpoint.availability,
+                    "downtime_minutes_per_year": endpoint.downtime_minutes_per_year,
+                })
+            })
+            .collect();
+        let summary = serde_json::json!({
+            "seed": results.seed,
+            "trials": results.trials,
+            "scenario_trials": results.scenario_trials,
+            "results": args.output.display().to_string(),
+            "endpoints": endpoints,
+        });
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "seed {}, {} trial-years, {} trials per scenario -> {}",
         results.seed,
@@ -351,6 +373,7 @@ fn results_ron(results: &Results) -> Result<String> {
 /// run has taken more than a second (hidden when stderr is not a terminal).
 fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
     let assumptions = load_assumptions(args.assumptions.as_deref())?;
+    let policy = load_policy(args.policy.as_deref())?;
     if args.trials < 2 || args.scenario_trials < 2 {
         return Err(UserError::new("--trials and --scenario-trials must be at least 2")
             .hint("a confidence interval needs two trials or more; try --trials 20000")
@@ -395,7 +418,9 @@ fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
         }
     };
     let mut results = pool
-        .install(|| drtwin_sim::simulate(twin, &assumptions, &config, &progress))
+        .install(|| {
+            drtwin_sim::simulate_with_policy(twin, &assumptions, &policy, &config, &progress)
+        })
         .context("simulation failed")?;
     // Each recommendation's change runs paired against the baseline for its effect.
     let unmeasured = pool
@@ -559,6 +584,21 @@ impl PlanSummary {
         text.push_str(&format!("\nReport: {}\n", self.report));
         text
     }
+}
+
+fn load_policy(path: Option<&Path>) -> Result<Policy> {
+    let Some(path) = path else {
+        return Ok(Policy::shipped());
+    };
+    let text = read_text(path, "policy file")?;
+    Policy::from_ron(&text, &path.display().to_string()).map_err(|error| {
+        UserError::new(format!("cannot read {error}"))
+            .hint(
+                "a policy names classes `process`, `database`, `network` and `host_loss`, each \
+                 as `(rto: \"1h\", rpo: \"24h\")`",
+            )
+            .into()
+    })
 }
 
 fn load_assumptions(path: Option<&Path>) -> Result<Assumptions> {

@@ -254,3 +254,29 @@ fn an_output_folder_that_is_a_file_is_a_clean_error() {
     );
     assert_clean_error(cwd, &["report", "results.ron", "-o", "taken"], "taken");
 }
+
+#[test]
+fn a_bad_policy_file_names_the_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let cwd = dir.path();
+    fs::write(
+        cwd.join("policy.ron"),
+        "(\n  process: (rto: \"15m\", rpo: \"0s\"),\n  network: (rto: \"4\", rpo: \"0s\"),\n)\n",
+    )
+    .expect("fixture");
+    fs::write(cwd.join("classes.ron"), "(\n  storage: (rto: \"1h\", rpo: \"0s\"),\n)\n")
+        .expect("fixture");
+
+    let twin = cwd.join("twin.ron");
+    let output = drtwin(&["scan", path_str(&example()), "-o", path_str(&twin)]);
+    assert!(output.status.success(), "{}", shown(&output));
+    let trials = ["--trials", "50", "--scenario-trials", "10"];
+    let mut plan = vec!["plan", "--policy", "policy.ron", "-o", "out"];
+    plan.extend(trials);
+    assert_clean_error(cwd, &plan, "policy `policy.ron`, line 3, column");
+    let mut simulate = vec!["simulate", "twin.ron", "--policy", "classes.ron", "-o", "results.ron"];
+    simulate.extend(trials);
+    let output = assert_clean_error(cwd, &simulate, "policy `classes.ron`, line 2, column");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`storage`") && stderr.contains("`host_loss`"), "{stderr}");
+}

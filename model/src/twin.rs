@@ -268,6 +268,43 @@ pub enum KeepAlive {
     Conditions(KeepAliveConditions),
 }
 
+impl KeepAlive {
+    /// Which endings launchd restarts under this setting (launchd.plist(5), as FORMATS.md
+    /// sums it up). The dictionary's conditions are ORed. `Crashed: false` restarts after
+    /// every ending that is not a crash signal, SIGKILL and SIGTERM included, which launchd
+    /// does not count as crashes. PathState keeps a job alive by a condition outside the
+    /// process and covers no ending here; OtherJobEnabled depends on which other jobs are
+    /// loaded, which only the whole tree knows, so the scanner adds it.
+    pub fn endings(&self) -> Endings {
+        match self {
+            KeepAlive::Absent | KeepAlive::Always(false) => Endings::NONE,
+            KeepAlive::Always(true) => Endings::ALL,
+            KeepAlive::Conditions(conditions) => {
+                let mut endings = Endings::NONE;
+                match conditions.successful_exit {
+                    Some(true) => endings.clean_exit = true,
+                    Some(false) => {
+                        endings.error_exit = true;
+                        endings.crash_signal = true;
+                        endings.killed = true;
+                    }
+                    None => {}
+                }
+                match conditions.crashed {
+                    Some(true) => endings.crash_signal = true,
+                    Some(false) => {
+                        endings.clean_exit = true;
+                        endings.error_exit = true;
+                        endings.killed = true;
+                    }
+                    None => {}
+                }
+                endings
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeepAliveConditions {
     #[serde(default)]

@@ -77,11 +77,10 @@ pub struct Params {
     pub spike_median: f64,
     pub saturation: f64,
     pub stale_after: f64,
-    pub rpo: f64,
 }
 
 /// Every assumption name the engine reads (a test checks each exists in the shipped table).
-pub const NAMES_READ: [&str; 51] = [
+pub const NAMES_READ: [&str; 50] = [
     "service-crash-rate",
     "crash-ending-error-exit",
     "crash-ending-crash-signal",
@@ -132,7 +131,6 @@ pub const NAMES_READ: [&str; 51] = [
     "load-spike-median",
     "single-worker-saturation-probability",
     "backup-stale-after",
-    "policy-rpo",
 ];
 
 impl Params {
@@ -188,7 +186,6 @@ impl Params {
             spike_median: a.get("load-spike-median"),
             saturation: a.get("single-worker-saturation-probability"),
             stale_after: a.get("backup-stale-after"),
-            rpo: a.get("policy-rpo"),
         }
     }
 }

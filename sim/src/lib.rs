@@ -11,6 +11,7 @@ pub mod assumptions;
 pub mod calendar;
 pub mod engine;
 pub mod estimate;
+pub mod policy;
 pub mod random;
 pub mod results;
 pub mod run;
@@ -20,6 +21,7 @@ pub mod testing;
 pub mod whatif;
 
 pub use assumptions::Assumptions;
+pub use policy::{DisruptionClass, Policy, PolicyError};
 pub use results::*;
 
 use drtwin_model::Twin;
@@ -31,6 +33,8 @@ pub enum SimError {
     Assumptions { line: usize, column: usize, message: String },
     #[error("time zone `{0}` is not usable: {1} (hint: set the host's IANA time zone)")]
     TimeZone(String, String),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     #[error("the twin has no endpoints to measure (hint: scan a tree with services)")]
     NoEndpoints,
 }
@@ -56,12 +60,24 @@ impl Default for RunConfig {
     }
 }
 
-/// Runs the whole simulation. `progress` is called with the number of trials just
-/// finished (an increment, from any thread) as baseline, importance and scenario trials
-/// complete.
+/// Runs the whole simulation under the shipped DR policy. `progress` is called with the
+/// number of trials just finished (an increment, from any thread) as baseline, importance
+/// and scenario trials complete.
 pub fn simulate(
     twin: &Twin,
     assumptions: &Assumptions,
+    config: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Results, SimError> {
+    simulate_with_policy(twin, assumptions, &Policy::shipped(), config, progress)
+}
+
+/// [`simulate`] under a given DR policy: its RPOs and risk levels rate the scenarios, and
+/// the results check each class of disruption against its targets.
+pub fn simulate_with_policy(
+    twin: &Twin,
+    assumptions: &Assumptions,
+    policy: &Policy,
     config: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Results, SimError> {
@@ -73,12 +89,13 @@ pub fn simulate(
     }
 
     let baseline = run::baseline(&plant, config, progress);
-    let scenarios = scenarios::run_all(twin, &plant, config, progress);
+    let scenarios = scenarios::run_all(twin, &plant, config, policy, progress);
     let mut endpoints = run::endpoint_results(twin, &plant, &baseline);
     scenarios::attach_worst(&mut endpoints, &scenarios);
     let spof = run::spof(twin, &plant, config, &baseline, progress);
     let sensitivity = run::sensitivity(twin, assumptions, config, &plant);
     let schedule = schedule::summary(twin, &plant);
+    let policy_checks = policy.check(&scenarios);
 
     Ok(Results {
         format: RESULTS_FORMAT,
@@ -100,6 +117,7 @@ pub fn simulate(
         assumptions: assumptions.used(),
         sensitivity,
         schedule,
+        policy: policy_checks,
     })
 }
 

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use drtwin_model::{Evidence, RiskLevel, Tier};
 
+use crate::policy::DisruptionClass;
+
 /// Bumped whenever a change to these types makes older results files unreadable.
 pub const RESULTS_FORMAT: u32 = 1;
 
@@ -40,6 +42,9 @@ pub struct Results {
     /// Every scheduled job's runs on a normal day and on the DST change days.
     #[serde(default)]
     pub schedule: ScheduleSummary,
+    /// The DR policy's targets per class of disruption, against what the scenarios measured.
+    #[serde(default)]
+    pub policy: Vec<PolicyCheck>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -183,6 +188,10 @@ pub struct Recommendation {
     /// Paired difference in production downtime, minutes per year (negative is better).
     #[serde(default)]
     pub effect_minutes_per_year: Option<Estimate>,
+    /// Production downtime, minutes per year, of the baseline the effect was measured
+    /// against (the same trials and random numbers), so a chart can show before and after.
+    #[serde(default)]
+    pub baseline_minutes_per_year: Option<Estimate>,
 }
 
 /// One injected-failure scenario: its recovery-time distribution and what it cost.
@@ -285,4 +294,34 @@ pub struct JobRun {
     pub duration_p10: f64,
     pub duration_p50: f64,
     pub duration_p90: f64,
+}
+
+/// One class of the DR policy: its targets, the worst p90 its scenarios measured, and
+/// whether the twin as it stands meets them. Times are seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyCheck {
+    pub class: DisruptionClass,
+    pub target_rto_seconds: f64,
+    pub target_rpo_seconds: f64,
+    /// Scenarios of the class that happen at all (a yearly rate above zero).
+    pub scenarios: usize,
+    /// The largest p90 recovery time among those scenarios, and the scenario it comes from.
+    pub recovery_p90_seconds: Option<Estimate>,
+    pub recovery_scenario: Option<String>,
+    /// The largest p90 data-loss window among them; `None` when none puts data at risk.
+    pub data_loss_p90_seconds: Option<Estimate>,
+    pub data_loss_scenario: Option<String>,
+    /// `None` when no scenario of the class was simulated.
+    pub rto_met: Option<bool>,
+    pub rpo_met: Option<bool>,
+}
+
+impl PolicyCheck {
+    /// Both targets met; `None` when nothing was measured.
+    pub fn met(&self) -> Option<bool> {
+        match (self.rto_met, self.rpo_met) {
+            (Some(rto), Some(rpo)) => Some(rto && rpo),
+            _ => None,
+        }
+    }
 }

@@ -9,13 +9,14 @@
 
 use drtwin_model::{
     Component, Dependency, Edge, Ending, Evidence, JobPurpose, KeepAlive, Kind, Lock, NetworkKind,
-    ProbeAction, RiskThresholds, ServiceRole, Strength, Twin,
+    ProbeAction, ServiceRole, Strength, Twin,
 };
 use rand_pcg::Pcg64Mcg;
 
 use crate::RunConfig;
 use crate::engine::{Injection, Interval, Mode, Plant, Role, TrialSpec, overlapping};
 use crate::estimate::{LogHistogram, Welford};
+use crate::policy::Policy;
 use crate::random::{Purpose, lognormal_exceeds, lognormal_quantile, stream, uniform};
 use crate::results::{
     EndpointResult, Estimate, Family, Mechanism, Recommendation, ScenarioResult, Statement,
@@ -654,9 +655,9 @@ pub fn run_all(
     twin: &Twin,
     plant: &Plant,
     config: &RunConfig,
+    policy: &Policy,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ScenarioResult> {
-    let thresholds = RiskThresholds::default();
     let trials = config.scenario_trials.max(1);
     let mut results: Vec<ScenarioResult> = catalogue(twin, plant)
         .into_iter()
@@ -673,7 +674,7 @@ pub fn run_all(
                 },
                 |total, part| total.merge(part),
             );
-            result(twin, plant, &spec, &tally, &thresholds)
+            result(twin, plant, &spec, &tally, policy)
         })
         .collect();
     results.sort_by(|a, b| {
@@ -711,7 +712,7 @@ fn result(
     plant: &Plant,
     spec: &Spec,
     tally: &Tally,
-    thresholds: &RiskThresholds,
+    policy: &Policy,
 ) -> ScenarioResult {
     let n = tally.recovery.count().max(1) as f64;
     let recovered_by: Vec<(Mechanism, f64)> = MECHANISMS
@@ -737,10 +738,12 @@ fn result(
     // Only a scenario that destroys the data loses it; a failed backup only widens the
     // window a later loss would have, so it is reported but not rated as a loss.
     let loses_data = matches!(spec.how, How::Inject { data_at_risk: true, .. });
+    let rpo = policy.rpo_for(spec.family).secs();
     let beyond_rpo = loses_data
-        && data_loss_window.as_ref().is_some_and(|d| d.mean.value > plant.params.rpo)
+        && data_loss_window.as_ref().is_some_and(|d| d.mean.value > rpo)
         && spec.occurrences > 0.0;
-    let risk = thresholds.level(drtwin_model::Duration::from_mins(yearly.value), beyond_rpo);
+    let risk =
+        policy.risk_levels.level(drtwin_model::Duration::from_mins(yearly.value), beyond_rpo);
     let recovery_time = tally.recovery.distribution(1.0);
     let mut behavior = describe(twin, plant, spec);
     behavior.push(Statement {
@@ -750,7 +753,7 @@ fn result(
             &recovered_by,
             production.value,
             &data_loss_window,
-            plant,
+            rpo,
         ),
         evidence: Vec::new(),
     });
@@ -782,7 +785,7 @@ fn outcome_sentence(
     recovered_by: &[(Mechanism, f64)],
     production_minutes: f64,
     data_loss: &Option<crate::results::TimeDistribution>,
-    plant: &Plant,
+    rpo: f64,
 ) -> String {
     let mechanisms: Vec<String> = recovered_by
         .iter()
@@ -805,7 +808,7 @@ fn outcome_sentence(
              the policy RPO is {}.",
             human(loss.p50.value),
             human(loss.p90.value),
-            human(plant.params.rpo)
+            human(rpo)
         ));
     }
     text
@@ -1124,7 +1127,12 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
     let mut out = Vec::new();
     let mut add = |text: String, change: Option<String>| {
         if !out.iter().any(|r: &Recommendation| r.text == text) {
-            out.push(Recommendation { text, change, effect_minutes_per_year: None });
+            out.push(Recommendation {
+                text,
+                change,
+                effect_minutes_per_year: None,
+                baseline_minutes_per_year: None,
+            });
         }
     };
     for &i in &spec.injected {

@@ -34,7 +34,7 @@ use drtwin_model::schedule::{
     Timing,
 };
 use drtwin_model::{
-    Component, Dependency, Duration, Edge, Endings, Evidence, KeepAlive, Kind, Lock, NetworkKind,
+    Component, Dependency, Duration, Edge, Evidence, KeepAlive, Kind, Lock, NetworkKind,
     ProbeAction, Requirement, Schedule, Strength, Tier, Twin,
 };
 
@@ -205,7 +205,7 @@ pub fn apply(
                     ));
                 };
                 details.restart.keep_alive = keep_alive.clone();
-                details.restart.restarts_after = endings_of(keep_alive);
+                details.restart.restarts_after = keep_alive.endings();
                 if details.restart.supervisor.is_none() {
                     details.restart.supervisor = Some("launchd".into());
                 }
@@ -387,35 +387,6 @@ fn assumption_message(error: SimError) -> String {
     match error {
         SimError::Assumptions { message, .. } => message,
         other => other.to_string(),
-    }
-}
-
-/// Which endings a KeepAlive covers; the same reading as the launchd parser's.
-fn endings_of(keep_alive: &KeepAlive) -> Endings {
-    match keep_alive {
-        KeepAlive::Absent | KeepAlive::Always(false) => Endings::NONE,
-        KeepAlive::Always(true) => Endings::ALL,
-        KeepAlive::Conditions(conditions) => {
-            let mut endings = Endings::NONE;
-            match conditions.successful_exit {
-                Some(true) => endings.clean_exit = true,
-                Some(false) => {
-                    endings.error_exit = true;
-                    endings.crash_signal = true;
-                    endings.killed = true;
-                }
-                None => {}
-            }
-            match conditions.crashed {
-                Some(true) => endings.crash_signal = true,
-                Some(false) => {
-                    endings.clean_exit = true;
-                    endings.error_exit = true;
-                }
-                None => {}
-            }
-            endings
-        }
     }
 }
 
@@ -792,7 +763,7 @@ pub fn measure_recommendations(
         }
     }
     let run = RunConfig { trials: config.trials.clamp(1, 2000), ..config.clone() };
-    let mut effects: Vec<(String, Estimate)> = Vec::new();
+    let mut effects: Vec<(String, Estimate, Estimate)> = Vec::new();
     let mut unmeasured = Vec::new();
     for change in changes {
         let variant = Change::from_edit(&change)
@@ -800,19 +771,23 @@ pub fn measure_recommendations(
         match variant {
             Ok(variant) => {
                 let comparison = compare(twin, assumptions, &variant, &run, progress)?;
-                effects.push((change, comparison.production.difference));
+                effects.push((
+                    change,
+                    comparison.production.difference,
+                    comparison.production.baseline,
+                ));
             }
             Err(error) => unmeasured.push(Unmeasured { change, reason: error.to_string() }),
         }
     }
     for scenario in &mut results.scenarios {
         for recommendation in &mut scenario.recommendations {
-            let effect = recommendation
+            let measured = recommendation
                 .change
                 .as_ref()
-                .and_then(|change| effects.iter().find(|(c, _)| c == change))
-                .map(|(_, effect)| *effect);
-            recommendation.effect_minutes_per_year = effect;
+                .and_then(|change| effects.iter().find(|(c, _, _)| c == change));
+            recommendation.effect_minutes_per_year = measured.map(|(_, effect, _)| *effect);
+            recommendation.baseline_minutes_per_year = measured.map(|(_, _, baseline)| *baseline);
         }
     }
     Ok(unmeasured)

@@ -87,3 +87,38 @@ fn every_family_produces_numbers() {
     assert!((host.birnbaum.value - 1.0).abs() < 0.05, "{:?}", host.birnbaum);
     assert_eq!(results.schedule.dst_days.len(), 2);
 }
+
+#[test]
+fn the_policy_rpo_rates_data_loss_and_each_class_is_checked() {
+    use drtwin_model::RiskLevel;
+    use drtwin_sim::{DisruptionClass, Policy, simulate_with_policy};
+
+    let twin = reference_twin();
+    let run = |policy: &str| {
+        let policy = Policy::from_ron(policy, "test.ron").unwrap();
+        simulate_with_policy(&twin, &Assumptions::shipped(), &policy, &small(), &|_| {}).unwrap()
+    };
+    let machine_loss = |results: &drtwin_sim::Results| {
+        results.scenarios.iter().find(|s| s.family == Family::MachineLoss).cloned().unwrap()
+    };
+
+    // The newest off-site copy is hours old, so a one-hour RPO makes losing the machine
+    // CRITICAL, and a thirty-day RPO leaves it to the downtime thresholds.
+    let strict = run("(host_loss: (rto: \"3d\", rpo: \"1h\"))");
+    let lax = run("(host_loss: (rto: \"3d\", rpo: \"30d\"))");
+    assert!(machine_loss(&strict).data_loss_window.is_some());
+    assert_eq!(machine_loss(&strict).risk, RiskLevel::Critical);
+    assert_ne!(machine_loss(&lax).risk, RiskLevel::Critical);
+
+    let classes: Vec<DisruptionClass> = strict.policy.iter().map(|check| check.class).collect();
+    assert_eq!(classes, DisruptionClass::ALL);
+    let host = strict.policy.iter().find(|c| c.class == DisruptionClass::HostLoss).unwrap();
+    assert_eq!(host.target_rpo_seconds, 3600.0);
+    assert_eq!(host.rpo_met, Some(false));
+    let p90 = host.recovery_p90_seconds.unwrap().value;
+    assert_eq!(host.rto_met, Some(p90 <= 3.0 * 86_400.0));
+    assert_eq!(
+        lax.policy.iter().find(|c| c.class == DisruptionClass::HostLoss).unwrap().rpo_met,
+        Some(true)
+    );
+}

@@ -1166,6 +1166,9 @@ pub fn assemble(mut tree: Tree) -> Twin {
         );
     }
 
+    // Captured listings of the backups: the dump's table of contents, the config tarball.
+    read_backup_listings(&mut tree, &mut b);
+
     // Logs: growth and rotation.
     read_logs(&mut tree, &mut b, &services);
 
@@ -1338,14 +1341,7 @@ fn cron_findings(
     }
     for archive in &backup.archives {
         let name = archive.rsplit('/').next().unwrap_or(archive);
-        let secret = name == ".env"
-            || name.starts_with(".env.")
-            || name == ".pgpass"
-            || name == ".netrc"
-            || name == "rclone.conf"
-            || name.ends_with(".pem")
-            || name.ends_with(".key");
-        if !secret {
+        if !secret_name(name) {
             continue;
         }
         let line =
@@ -1364,6 +1360,21 @@ fn cron_findings(
             vec![Evidence::file(script, line, redact::excerpt(archive))],
         );
     }
+}
+
+/// Whether a file name is one that holds secrets (`.env`, `.pgpass`, keys, credentials json).
+fn secret_name(name: &str) -> bool {
+    name == ".env"
+        || name.starts_with(".env.")
+        || name == ".pgpass"
+        || name == ".netrc"
+        || name == "rclone.conf"
+        || name.ends_with(".pem")
+        || name.ends_with(".key")
+        || (name.ends_with(".json")
+            && ["credentials", "service-account", "service_account", "token"]
+                .iter()
+                .any(|word| name.contains(word)))
 }
 
 /// FileVault with no auto-login: after a power loss the Mac waits at the unlock screen, and
@@ -1850,26 +1861,26 @@ fn link_backup(
         let evidence = offsite_line.map_or(evidence.clone(), |line| {
             Evidence::file(script, line, format!("{} {}", offsite.tool, offsite.mode))
         });
-        let listing = ["snapshot/rclone-ls.txt", "snapshot/rclone_ls.txt"]
+        // `rclone ls` of the remote: what the off-site store actually holds.
+        let listing = first_existing(tree, &["snapshot/rclone-ls.txt", "snapshot/rclone_ls.txt"])
+            .and_then(|path| tree.read_text(&path).map(|text| (path, text)));
+        let rows = listing.as_ref().map(|(_, text)| snapshot::parse_rclone_ls(text));
+        let dumps: Vec<&snapshot::RemoteFile> = rows
             .iter()
-            .find(|p| tree.exists(p))
-            .and_then(|p| tree.read_text(p));
-        let dumps = listing.as_deref().map_or(0, |t| {
-            t.lines().filter(|l| l.contains(".dump") || l.contains(".sql")).count() as u32
-        });
-        let latest = listing.as_deref().and_then(|t| {
-            t.lines()
-                .filter(|l| l.contains(".dump"))
-                .max_by_key(|l| logs::date_in_name(l))
-                .and_then(|l| l.split_whitespace().next()?.parse().ok())
-        });
+            .flatten()
+            .filter(|r| r.path.ends_with(".dump") || r.path.contains(".sql"))
+            .collect();
+        let latest = dumps
+            .iter()
+            .filter(|r| logs::date_in_name(&r.path).is_some())
+            .max_by_key(|r| logs::date_in_name(&r.path));
         let id = format!("backup:offsite:{}", offsite.remote);
         let store = BackupStore {
             location: offsite.remote.clone(),
             offsite: true,
             retention_days: None,
-            dumps_found: dumps,
-            latest_dump_bytes: latest,
+            dumps_found: dumps.len() as u32,
+            latest_dump_bytes: latest.map(|r| r.size),
         };
         b.add(
             &id,
@@ -1877,6 +1888,31 @@ fn link_backup(
             Kind::BackupStore(store),
             evidence.clone(),
         );
+        if let Some((path, _)) = &listing {
+            if let Some(newest) = latest {
+                let excerpt = format!(
+                    "{} dumps; newest {} ({} bytes)",
+                    dumps.len(),
+                    redact::excerpt(&newest.path),
+                    newest.size
+                );
+                b.cite(&id, Evidence::file(path.clone(), newest.line, excerpt));
+            } else {
+                b.cite(&id, Evidence::file(path.clone(), 0, format!("{} dumps", dumps.len())));
+            }
+            for empty in dumps.iter().filter(|r| r.size == 0) {
+                let name = redact::excerpt(&empty.path);
+                b.finding(
+                    "offsite-dump-empty",
+                    RiskLevel::High,
+                    format!("the off-site copy `{name}` on {} is 0 bytes", offsite.remote),
+                    "The off-site store holds an empty dump for that day: restoring from it \
+                     gives nothing, and the copy tool uploaded it as if it were good.",
+                    Some(&id),
+                    vec![Evidence::file(path.clone(), empty.line, format!("0 {name}"))],
+                );
+            }
+        }
         b.edge(job, &id, Edge::Copies, evidence.clone());
         b.hard(&id, job, None, evidence.clone());
         b.hard(
@@ -1897,6 +1933,181 @@ fn link_backup(
             evidence.clone(),
         );
         b.hard("endpoint:backup:offsite", &id, None, evidence);
+    }
+}
+
+/// `pg_restore --list` (is the dump readable, what it holds) and `tar -tzf` (what the config
+/// tarball holds), both captured from one night's backup. The facts are cited on the backup
+/// job and its local store; which night's files they are is not checked against the dumps.
+fn read_backup_listings(tree: &mut Tree, b: &mut Builder) {
+    let job = b
+        .components
+        .iter()
+        .find(|c| matches!(&c.kind, Kind::Job(j) if j.backup.is_some()))
+        .map(|c| c.id.clone());
+    let store = b
+        .components
+        .iter()
+        .find(|c| c.id.starts_with("backup:local:"))
+        .map(|c| c.id.clone())
+        .or_else(|| job.clone());
+    // The facts go on the job's copy into its local store, not on the components: findings
+    // cite a component's whole evidence, and a lock or disk finding should not cite these.
+    let cite = |b: &mut Builder, evidence: Evidence| match (&job, &store) {
+        (Some(job), Some(store)) if job != store => b.edge(job, store, Edge::Copies, evidence),
+        (Some(job), _) => b.cite(job, evidence),
+        _ => {}
+    };
+
+    if let Some(path) =
+        first_existing(tree, &["snapshot/pg_restore-list.txt", "snapshot/pg_restore_list.txt"])
+        && let Some(text) = tree.read_text(&path)
+    {
+        let listing = snapshot::parse_pg_restore_list(&text);
+        if listing.readable() {
+            if let Some((entries, line)) = listing.entries {
+                let format =
+                    listing.format.as_ref().map_or("unknown".to_string(), |(f, _)| f.clone());
+                let db = listing
+                    .dbname
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" of {}", redact::excerpt(d)));
+                let excerpt = format!(
+                    "dump{db} readable: {entries} TOC entries, format {}",
+                    redact::excerpt(&format)
+                );
+                cite(b, Evidence::file(path.clone(), line, excerpt));
+                if let Some((_, first)) = listing.tables.first() {
+                    let names: Vec<String> = listing
+                        .tables
+                        .iter()
+                        .map(|(n, _)| redact::excerpt(n.strip_prefix("public.").unwrap_or(n)))
+                        .collect();
+                    let excerpt = format!("{} tables: {}", names.len(), names.join(", "));
+                    cite(b, Evidence::file(path.clone(), *first, excerpt));
+                }
+            }
+        } else {
+            let (line, excerpt) = match (&listing.stray, listing.entries) {
+                (Some((text, line)), _) => (*line, redact::excerpt(text)),
+                (None, Some((n, line))) => (line, format!("TOC Entries: {n}")),
+                (None, None) => (0, "no TOC header".to_string()),
+            };
+            b.finding(
+                "dump-unreadable",
+                RiskLevel::High,
+                format!("`pg_restore --list` cannot read the dump ({path}:{line})"),
+                "pg_restore lists no table of contents for the dump, so restoring it would give \
+                 an empty database: the backup exists but holds nothing usable.",
+                store.as_deref(),
+                vec![Evidence::file(path.clone(), line, excerpt)],
+            );
+        }
+    }
+
+    let Some(path) = first_existing(tree, &["snapshot/tar-tzf.txt", "snapshot/tar_tzf.txt"]) else {
+        return;
+    };
+    let Some(text) = tree.read_text(&path) else {
+        return;
+    };
+    let entries = snapshot::parse_tar_list(&text);
+    let files: Vec<&(String, u32)> = entries.iter().filter(|(p, _)| !p.ends_with('/')).collect();
+    if job.is_some() {
+        let tops: BTreeSet<String> = files
+            .iter()
+            .map(|(p, _)| {
+                let p = p.trim_start_matches('/');
+                let p = p.strip_prefix("Users/").and_then(|r| r.split_once('/')).map_or(p, |r| r.1);
+                parent(p).to_string()
+            })
+            .collect();
+        let excerpt = format!(
+            "config tarball: {} files in {}",
+            files.len(),
+            redact::excerpt(&tops.into_iter().collect::<Vec<_>>().join(", "))
+        );
+        cite(b, Evidence::file(path.clone(), 0, excerpt));
+    }
+
+    // Secrets in the tarball: add the listing's line to the script's finding for that file.
+    for (entry, line) in &files {
+        let name = entry.rsplit('/').next().unwrap_or(entry);
+        if !secret_name(name) {
+            continue;
+        }
+        let evidence = Evidence::file(path.clone(), *line, redact::excerpt(entry));
+        let existing = b
+            .findings
+            .iter_mut()
+            .find(|f| f.code == "secrets-in-backup" && f.title.contains(&format!("`{name}`")));
+        match existing {
+            Some(finding) => {
+                if !finding.evidence.contains(&evidence) {
+                    finding.evidence.push(evidence);
+                }
+            }
+            None => b.finding(
+                "secrets-in-backup",
+                RiskLevel::High,
+                format!("the config tarball holds `{name}`, a file of secrets"),
+                "Every copy of the archive, local and off-site, now holds the credentials; \
+                 anyone who can read the backup store can use them.",
+                job.as_deref(),
+                vec![evidence],
+            ),
+        }
+    }
+
+    // What the twin knows matters but the tarball lacks.
+    let holds = |needle: &dyn Fn(&str) -> bool| files.iter().any(|(p, _)| needle(p));
+    let crontab =
+        tree.files.keys().find(|p| p.starts_with("cron/") && !p.ends_with(".md")).cloned().or_else(
+            || {
+                ["etc/crontab", "snapshot/crontab-l.txt"]
+                    .iter()
+                    .find(|p| tree.exists(p))
+                    .map(|p| p.to_string())
+            },
+        );
+    let agents = tree.files.keys().find(|p| p.starts_with("Library/LaunchAgents/")).cloned();
+    let tunnel = first_existing(tree, &[".cloudflared/config.yml", ".cloudflared/config.yaml"]);
+    let mut missing: Vec<(&str, String)> = Vec::new();
+    if let Some(file) = crontab
+        && b.has("cron")
+        && !holds(&|p| p.contains("crontab") || p.contains("cron/tabs/") || p.contains("/cron/"))
+    {
+        missing.push(("the crontab", file));
+    }
+    if let Some(file) = agents
+        && !holds(&|p| p.contains("Library/LaunchAgents/"))
+    {
+        missing.push(("the LaunchAgents", file));
+    }
+    if let Some(file) = tunnel
+        && !holds(&|p| p.contains(".cloudflared/config.y"))
+    {
+        missing.push(("the cloudflared config", file));
+    }
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|(what, _)| *what).collect();
+        let mut evidence = vec![Evidence::file(
+            path.clone(),
+            0,
+            format!("{} files; lacks {}", files.len(), names.join(", ")),
+        )];
+        evidence.extend(
+            missing.iter().map(|(what, file)| Evidence::file(file.clone(), 0, what.to_string())),
+        );
+        b.finding(
+            "config-backup-incomplete",
+            RiskLevel::Medium,
+            format!("the config tarball lacks {}", names.join(", ")),
+            "Rebuilding the machine from the backup would leave these out: they must be \
+             recreated from memory, and the jobs or services they define stay down until then.",
+            job.as_deref(),
+            evidence,
+        );
     }
 }
 

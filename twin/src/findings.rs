@@ -10,7 +10,7 @@ use drtwin_model::{
 };
 
 /// Codes only the assembler can raise, since the twin no longer holds their cause.
-const READ_TIME_CODES: [&str; 17] = [
+const READ_TIME_CODES: [&str; 20] = [
     "misspelt-key",
     "ingress-config",
     "no-rotation",
@@ -28,6 +28,9 @@ const READ_TIME_CODES: [&str; 17] = [
     "nothing-found",
     "keepalive-wrong-type",
     "monitor-not-always-on",
+    "dump-unreadable",
+    "config-backup-incomplete",
+    "offsite-dump-empty",
 ];
 
 pub fn findings(twin: &Twin) -> Vec<Finding> {

@@ -8,8 +8,8 @@
 //! commented-out key is never cited); binary plists cite line 0.
 
 use drtwin_model::{
-    CalendarRule, Duration, Endings, Evidence, KeepAlive, KeepAliveConditions, RestartPolicy,
-    ServiceRole, schedule,
+    CalendarRule, Duration, Evidence, KeepAlive, KeepAliveConditions, RestartPolicy, ServiceRole,
+    schedule,
 };
 use plist::Value;
 use tracing::debug;
@@ -222,7 +222,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
             KeepAlive::Absent
         }
     };
-    let restarts_after = endings_of(&keep_alive);
+    let restarts_after = keep_alive.endings();
     debug!(label, ?restarts_after, "keep-alive read");
 
     // Misspelt keys launchd silently ignores.
@@ -392,42 +392,6 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<LaunchdJob, String> {
 
 // FIXME: AfterInitialDemand and the agent-versus-daemon start (login needed for agents) are
 // recorded but not yet reflected in the policy; the simulator sees only `restarts_after`.
-/// Which endings a KeepAlive setting covers, as FORMATS.md describes launchd's reading.
-pub fn endings_of(keep_alive: &KeepAlive) -> Endings {
-    match keep_alive {
-        KeepAlive::Absent | KeepAlive::Always(false) => Endings::NONE,
-        KeepAlive::Always(true) => Endings::ALL,
-        KeepAlive::Conditions(conditions) => {
-            let mut endings = Endings::NONE;
-            match conditions.successful_exit {
-                Some(true) => endings.clean_exit = true,
-                Some(false) => {
-                    endings.error_exit = true;
-                    endings.crash_signal = true;
-                    endings.killed = true;
-                }
-                None => {}
-            }
-            // Crashed=false restarts after every ending that is not a crash signal: exit 0, a
-            // non-zero exit, and SIGKILL/SIGTERM, which launchd does not count as crashes
-            // (FORMATS.md lists the crash signals).
-            match conditions.crashed {
-                Some(true) => endings.crash_signal = true,
-                Some(false) => {
-                    endings.clean_exit = true;
-                    endings.error_exit = true;
-                    endings.killed = true;
-                }
-                None => {}
-            }
-            // PathState keeps a job alive by a condition outside the process; it is recorded
-            // but conservatively covers no ending. OtherJobEnabled depends on which other jobs
-            // exist, which only the whole tree knows: see [`other_job_keeps_alive`].
-            endings
-        }
-    }
-}
-
 /// The first `OtherJobEnabled` condition that holds, given which labels have a plist in the
 /// tree (taken as loaded: launchd loads every plist of the folders it reads). `{label: true}`
 /// holds while that job is loaded, `{label: false}` while it is not. When one holds, launchd
@@ -595,6 +559,7 @@ fn evidence_text(path: &str, text: Option<&str>, flag: &str, value: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use drtwin_model::Endings;
 
     fn plist(body: &str) -> String {
         format!(

@@ -151,6 +151,7 @@ fn every_chart_exists_as_svg_and_png_with_ink() {
         "schedule-dst-2025-03-09",
         "dependency-graph",
         "sensitivity",
+        "whatif",
     ];
     for name in names {
         let svg = text_of(&artifacts, &format!("charts/{name}.svg"));
@@ -176,6 +177,7 @@ fn every_chart_exists_as_svg_and_png_with_ink() {
         ("downtime-by-cause", "(minutes per year)"),
         ("schedule", "(hours, local time"),
         ("sensitivity", "(minutes per year)"),
+        ("whatif", "(minutes per year)"),
     ] {
         assert!(text_of(&artifacts, &format!("charts/{name}.svg")).contains(unit), "{name}");
     }
@@ -188,6 +190,87 @@ fn sensitivity_chart_explains_itself_when_empty() {
     results.sensitivity.clear();
     let artifacts = drtwin_viz::render_charts(&twin, &results).unwrap();
     assert!(text_of(&artifacts, "charts/sensitivity.svg").contains("No sensitivity analysis"));
+}
+
+#[test]
+fn whatif_chart_has_unit_axis_and_one_bar_pair_per_measured_recommendation() {
+    let artifacts = plan();
+    let svg = text_of(&artifacts, "charts/whatif.svg");
+    let texts = svg_texts(svg);
+    assert!(texts.contains(&"Production downtime (minutes per year)"), "x axis title");
+    assert!(texts.contains(&"Recommendation"), "y axis title");
+
+    // Each measured recommendation gets a before bar, an after bar and one caption each;
+    // the unmeasured ones get nothing.
+    let measured = common::measured_recommendations();
+    assert!(measured >= 2 && measured < common::SCENARIOS.len());
+    let before = texts.iter().filter(|text| text.starts_with("before ")).count();
+    let after = texts.iter().filter(|text| text.starts_with("after ")).count();
+    assert_eq!((before, after), (measured, measured));
+    let rows = texts.iter().filter(|text| text.contains("Fix number")).count();
+    assert_eq!(rows, measured);
+
+    // Largest saving first: the last scenario's fix saves most and leads the chart.
+    let first_row = texts.iter().find(|text| text.contains("Fix number")).unwrap();
+    assert!(first_row.starts_with("1. Fix number 12"), "{first_row}");
+}
+
+#[test]
+fn whatif_chart_explains_itself_when_nothing_was_measured() {
+    let twin = common::twin();
+    let mut results = common::results(&twin);
+    for scenario in &mut results.scenarios {
+        for recommendation in &mut scenario.recommendations {
+            recommendation.effect_minutes_per_year = None;
+        }
+    }
+    let artifacts = drtwin_viz::render_charts(&twin, &results).unwrap();
+    let svg = text_of(&artifacts, "charts/whatif.svg");
+    assert!(svg.contains("No recommendation has a measured effect"));
+    assert!(!svg_texts(svg).iter().any(|text| text.starts_with("after ")));
+    let report = report_markdown(&twin, &results);
+    assert!(report.contains("No recommendation of this run has a measured saving yet"));
+}
+
+#[test]
+fn report_has_the_policy_table_and_the_fix_first_list() {
+    let twin = common::twin();
+    let results = common::results(&twin);
+    let report = report_markdown(&twin, &results);
+
+    // One row per class, each with a verdict on RTO and RPO.
+    assert!(report.contains("## Does the twin meet the DR policy?"));
+    assert!(report.contains("| Class | Target RTO | Recovery p90 | RTO | Target RPO |"));
+    for class in ["Process", "Database", "Network", "Host loss"] {
+        let row = report
+            .lines()
+            .find(|line| line.starts_with(&format!("| {class} |")))
+            .unwrap_or_else(|| panic!("no policy row for {class}"));
+        assert!(row.contains("met") || row.contains("not assessed"), "{row}");
+    }
+    // The builder's machine loss takes 2 d at the median and a 3 d target; its p90 is past it.
+    let host = report.lines().find(|line| line.starts_with("| Host loss |")).unwrap();
+    assert!(host.contains("| 3 d |"), "{host}");
+
+    // Up to five distinct fixes, largest saving first, each naming its file and line.
+    let start = report.find("## What to fix first").expect("fix-first heading");
+    let section = &report[start..];
+    let items: Vec<&str> = section
+        .lines()
+        .take_while(|line| !line.starts_with("## Endpoints"))
+        .filter(|line| line.starts_with(|c: char| c.is_ascii_digit()) && line.contains(". Saves"))
+        .collect();
+    assert_eq!(items.len(), 5, "{section}");
+    assert!(items[0].starts_with("1. Saves **91 min**"), "{}", items[0]);
+    assert!(items[0].contains("95% CI"), "{}", items[0]);
+    assert!(
+        items[0].contains("Change: `Library/LaunchAgents/com.example.portal.plist:15`"),
+        "{}",
+        items[0]
+    );
+    let savings: Vec<&str> = items.iter().map(|item| item.split("**").nth(1).unwrap()).collect();
+    assert_eq!(savings, ["91 min", "77 min", "70 min", "56 min", "49 min"]);
+    assert!(section.contains("charts/whatif.svg"), "the chart sits with the list");
 }
 
 #[test]

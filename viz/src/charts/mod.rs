@@ -12,6 +12,7 @@ mod recovery;
 mod schedule;
 mod sensitivity;
 mod spof;
+mod whatif;
 
 use std::sync::OnceLock;
 
@@ -49,6 +50,8 @@ pub enum ChartKind {
     Schedule(Option<usize>),
     Dependency,
     Sensitivity,
+    /// Production downtime before and after each measured recommendation.
+    WhatIf,
 }
 
 /// A chart this run will draw.
@@ -117,7 +120,11 @@ pub fn planned_charts(_twin: &Twin, results: &Results) -> Vec<PlannedChart> {
         "Sensitivity of production downtime to each assumption".into(),
         ChartKind::Sensitivity,
     ));
-    // FIXME: the what-if before/after chart waits for what-if results in `Results`.
+    charts.push(chart(
+        "whatif".into(),
+        "What-if: production downtime before and after each measured recommendation".into(),
+        ChartKind::WhatIf,
+    ));
     charts
 }
 
@@ -165,6 +172,7 @@ fn size(chart: &PlannedChart, twin: &Twin, results: &Results) -> (u32, u32) {
         ChartKind::Schedule(day) => schedule::size(results, *day),
         ChartKind::Dependency => dependency::size(twin),
         ChartKind::Sensitivity => sensitivity::size(results),
+        ChartKind::WhatIf => whatif::size(results),
     }
 }
 
@@ -184,6 +192,7 @@ fn draw<DB: DrawingBackend>(
         ChartKind::Schedule(day) => schedule::draw(root, &chart.title, twin, results, *day),
         ChartKind::Dependency => dependency::draw(root, &chart.title, twin),
         ChartKind::Sensitivity => sensitivity::draw(root, &chart.title, results),
+        ChartKind::WhatIf => whatif::draw(root, &chart.title, results),
     }
 }
 
