@@ -496,7 +496,18 @@ impl PlanSummary {
         // One line per component, at the endpoint where it costs most; a component that takes
         // many endpoints down (the disk, the uplink) would otherwise fill the list.
         let mut by_component: BTreeMap<&str, (&drtwin_sim::SpofEntry, usize)> = BTreeMap::new();
-        for entry in &results.spof {
+        // What users reach comes first: production endpoints, or every endpoint when the
+        // twin has none.
+        let production: Vec<&str> = results
+            .endpoints
+            .iter()
+            .filter(|endpoint| endpoint.tier == drtwin_model::Tier::Production)
+            .map(|endpoint| endpoint.id.as_str())
+            .collect();
+        let relevant = |entry: &&drtwin_sim::SpofEntry| {
+            production.is_empty() || production.contains(&entry.endpoint.as_str())
+        };
+        for entry in results.spof.iter().filter(relevant) {
             let slot = by_component.entry(entry.component.as_str()).or_insert((entry, 0));
             slot.1 += 1;
             if entry.downtime_minutes_per_year.value > slot.0.downtime_minutes_per_year.value {
@@ -554,8 +565,8 @@ impl PlanSummary {
 
     fn text(&self) -> String {
         let mut text = format!(
-            "drtwin plan for {} (seed {}, {} trial-years)\n\nTop single points of failure \
-             (expected downtime they start, per year):\n",
+            "drtwin plan for {} (seed {}, {} trial-years)\n\nTop single points of failure for \
+             production (expected downtime they start, per year):\n",
             self.host, self.seed, self.trials
         );
         for spof in &self.top_spofs {

@@ -179,7 +179,14 @@ fn summary(twin: &Twin, results: &Results) -> String {
         ));
     }
 
-    if let Some(top) = ranked_spof(twin, results).first() {
+    // The biggest risk to what users reach: production endpoints first, any endpoint only
+    // when the twin has no production endpoint.
+    let ranked = ranked_spof(twin, results);
+    let on_production = ranked
+        .iter()
+        .find(|entry| production.iter().any(|endpoint| endpoint.id == entry.endpoint))
+        .or(ranked.first());
+    if let Some(top) = on_production {
         let what = if top.cut_order == Some(1) { "alone takes" } else { "can take" };
         sentences.push(format!(
             "The biggest single risk is {}, which {what} {} down and costs about {} a year.",
@@ -217,10 +224,26 @@ fn summary(twin: &Twin, results: &Results) -> String {
         counts[3], counts[2], counts[1], counts[0]
     ));
 
+    if let Some(best) = measured_fixes(results).first() {
+        sentences.push(format!(
+            "The change that saves most: {}{}.",
+            best.recommendation.text.trim_end_matches('.'),
+            effect_suffix(best.recommendation)
+        ));
+    }
     let mut all: Vec<&ScenarioResult> = results.scenarios.iter().collect();
     all.sort_by(by_severity);
-    if let Some(first) = all.iter().find_map(|scenario| scenario.recommendations.first()) {
-        sentences.push(format!("The first thing to fix: {}{}", first.text, effect_suffix(first)));
+    if let Some((scenario, first)) = all
+        .iter()
+        .find_map(|scenario| scenario.recommendations.first().map(|first| (scenario, first)))
+    {
+        sentences.push(format!(
+            "The most severe scenario, {} ({}), calls for: {}{}.",
+            scenario.title,
+            scenario.risk.as_str(),
+            first.text.trim_end_matches('.'),
+            effect_suffix(first)
+        ));
     }
     sentences.join(" ")
 }
