@@ -1026,6 +1026,8 @@ pub fn assemble(mut tree: Tree) -> Twin {
             BTreeMap::new();
         // Every call that waits forever, so a finding can name each line to fix.
         let mut untimed: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
+        // Where each API's calls are retried, so the report can cite the wrapper.
+        let mut retried: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
         let mut pools = Vec::new();
         for file in &files {
             let Some(facts) = python.get(file) else {
@@ -1038,6 +1040,13 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 let evidence = Evidence::file(file.clone(), call.line, call.excerpt.clone());
                 if call.timeout.is_none() {
                     untimed.entry(call.host.clone()).or_default().push(evidence.clone());
+                }
+                if let Some((line, said)) = &call.retry_evidence {
+                    retried.entry(call.host.clone()).or_default().push(Evidence::file(
+                        file.clone(),
+                        *line,
+                        said.clone(),
+                    ));
                 }
                 let entry =
                     apis.entry(call.host.clone()).or_insert((call.guard, None, evidence.clone()));
@@ -1104,6 +1113,9 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 for call in untimed.remove(&host).unwrap_or_default() {
                     b.edge(&owner.id, &api, requirement.clone(), call);
                 }
+            }
+            for retry in retried.remove(&host).unwrap_or_default() {
+                b.edge(&owner.id, &api, requirement.clone(), retry);
             }
             b.hard(
                 &owner.id,
@@ -2269,5 +2281,21 @@ mod tests {
         ] {
             assert_eq!(hostname_tier(production), Tier::Production, "{production}");
         }
+    }
+
+    #[test]
+    fn retry_wrappers_are_cited_on_the_api_edge() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/macmini");
+        if !root.is_dir() {
+            return;
+        }
+        let twin = crate::scan(&root, &crate::ScanOptions::default()).expect("the tree exists");
+        let cited = twin
+            .dependencies
+            .iter()
+            .filter(|d| d.to == "api:api.wellsky.com")
+            .flat_map(|d| &d.evidence)
+            .any(|e| e.cite().ends_with("careassist/services/wellsky_service.py:18"));
+        assert!(cited, "the urllib3 Retry in wellsky_service.py is cited");
     }
 }

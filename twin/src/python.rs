@@ -33,7 +33,15 @@ pub struct HttpCall {
     pub timeout: Option<Duration>,
     pub guard: Guard,
     pub excerpt: String,
+    /// Extra attempts a retry wrapper makes after the first fails: `None` when no wrapper
+    /// was found, [`UNBOUNDED`] when the wrapper has no attempt limit.
+    pub retries: Option<u32>,
+    /// Where the wrapper is written (line, and what it says), for the report to cite.
+    pub retry_evidence: Option<(u32, String)>,
 }
+
+/// `retries` of a wrapper that keeps trying until it succeeds (or only a time limit stops it).
+pub const UNBOUNDED: u32 = u32::MAX;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DbUse {
@@ -86,6 +94,8 @@ pub fn analyse(text: &str) -> PythonFacts {
 
     // Pass 1: imports and every assignment of a string holding a URL, by name.
     let mut url_names: BTreeMap<String, String> = BTreeMap::new();
+    let mut int_names: BTreeMap<String, u32> = BTreeMap::new();
+    let mut retry_objects: BTreeMap<String, Node> = BTreeMap::new();
     let mut calls: Vec<Node> = Vec::new();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
@@ -115,7 +125,15 @@ pub fn analyse(text: &str) -> PythonFacts {
                 {
                     let value = node_text(right);
                     if value.contains("://") || value.contains('{') {
-                        url_names.entry(node_text(left)).or_insert(value);
+                        url_names.entry(node_text(left)).or_insert(value.clone());
+                    }
+                    if right.kind() == "integer"
+                        && let Ok(number) = value.parse()
+                    {
+                        int_names.entry(node_text(left)).or_insert(number);
+                    }
+                    if right.kind() == "call" && is_retry_class(right, source) {
+                        retry_objects.entry(node_text(left)).or_insert(right);
                     }
                 }
             }
@@ -130,6 +148,9 @@ pub fn analyse(text: &str) -> PythonFacts {
         facts.imports.iter().any(|m| m == "telegram" || m.starts_with("telegram."));
     let uses_httpx = facts.imports.iter().any(|m| m.starts_with("httpx"));
     let uses_requests = facts.imports.iter().any(|m| m.starts_with("requests"));
+
+    // Retries mounted on a requests Session: `HTTPAdapter(max_retries=...)` and `.mount(...)`.
+    let session_retry = session_retry(&calls, source, &int_names, &retry_objects);
 
     // Pass 2: the calls.
     let mut unguarded_in: Vec<(usize, String)> = Vec::new();
@@ -207,6 +228,11 @@ pub fn analyse(text: &str) -> PythonFacts {
             {
                 unguarded_in.push((facts.http_calls.len(), function_name));
             }
+            let on_session = library == "requests" && !function.starts_with("requests.");
+            let (retries, retry_evidence) = retry_loop(*call, source, &int_names)
+                .or_else(|| retry_decorator(*call, source, &int_names))
+                .or_else(|| session_retry.clone().filter(|_| on_session))
+                .map_or((None, None), |(n, line, text)| (Some(n), Some((line, text))));
             facts.http_calls.push(HttpCall {
                 line,
                 host,
@@ -214,6 +240,8 @@ pub fn analyse(text: &str) -> PythonFacts {
                 timeout,
                 guard,
                 excerpt,
+                retries,
+                retry_evidence,
             });
             continue;
         }
@@ -479,6 +507,188 @@ fn guard_of(node: Node, source: &[u8]) -> Guard {
     Guard::Unguarded
 }
 
+/// A retry wrapper found: extra attempts, line, and what it says.
+type Retry = (u32, u32, String);
+
+/// A whole number written literally or through a name assigned one in this file.
+fn int_of(text: &str, int_names: &BTreeMap<String, u32>) -> Option<u32> {
+    let text = text.trim();
+    text.parse().ok().or_else(|| int_names.get(text).copied())
+}
+
+/// The first argument of the first `marker(` call in `text` (`stop_after_attempt(5)` → `5`).
+fn argument_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let start = text.find(marker)? + marker.len();
+    let rest = &text[start..];
+    Some(rest[..rest.find([')', ','])?].trim())
+}
+
+fn keyword_node<'t>(call: Node<'t>, name: &str, source: &[u8]) -> Option<Node<'t>> {
+    let arguments = call.child_by_field_name("arguments")?;
+    let mut cursor = arguments.walk();
+    let found = arguments.named_children(&mut cursor).find(|child| {
+        child.kind() == "keyword_argument"
+            && child.child_by_field_name("name").and_then(|n| n.utf8_text(source).ok())
+                == Some(name)
+    })?;
+    found.child_by_field_name("value")
+}
+
+fn callee(call: Node, source: &[u8]) -> String {
+    call.child_by_field_name("function")
+        .and_then(|f| f.utf8_text(source).ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// urllib3's `Retry(...)` (also reached as `requests.packages.urllib3.util.retry.Retry`).
+fn is_retry_class(call: Node, source: &[u8]) -> bool {
+    let function = callee(call, source);
+    function == "Retry" || function.ends_with(".Retry")
+}
+
+fn first_line(node: Node, source: &[u8]) -> String {
+    redact::excerpt(node.utf8_text(source).unwrap_or("").lines().next().unwrap_or("").trim())
+}
+
+/// Retries of a `HTTPAdapter(max_retries=...)` in a file that mounts adapters on a session.
+/// `max_retries` is a count, or a urllib3 `Retry` written in place or through a name.
+fn session_retry(
+    calls: &[Node],
+    source: &[u8],
+    int_names: &BTreeMap<String, u32>,
+    retry_objects: &BTreeMap<String, Node>,
+) -> Option<Retry> {
+    let mounts = calls.iter().any(|call| callee(*call, source).ends_with(".mount"));
+    if !mounts {
+        return None;
+    }
+    calls.iter().find_map(|call| {
+        let function = callee(*call, source);
+        if function != "HTTPAdapter" && !function.ends_with(".HTTPAdapter") {
+            return None;
+        }
+        let value = keyword_node(*call, "max_retries", source)?;
+        let value_text = value.utf8_text(source).unwrap_or("");
+        let adapter_line = call.start_position().row as u32 + 1;
+        if let Some(count) = int_of(value_text, int_names) {
+            let text = format!("HTTPAdapter(max_retries={value_text}) on the session");
+            return (count > 0).then_some((count, adapter_line, text));
+        }
+        let retry = if value.kind() == "call" && is_retry_class(value, source) {
+            value
+        } else {
+            *retry_objects.get(value_text)?
+        };
+        let text_of =
+            |name: &str| keyword_node(retry, name, source).and_then(|n| n.utf8_text(source).ok());
+        let positional = retry.child_by_field_name("arguments").and_then(|arguments| {
+            let mut cursor = arguments.walk();
+            let first = arguments.named_children(&mut cursor).next()?;
+            (first.kind() != "keyword_argument").then(|| first.utf8_text(source).unwrap_or(""))
+        });
+        // urllib3 counts `total` first; without it, the largest specific count; default 10.
+        let count = text_of("total")
+            .or(positional)
+            .and_then(|t| int_of(t, int_names))
+            .or_else(|| {
+                ["connect", "read", "status"]
+                    .iter()
+                    .filter_map(|name| text_of(name).and_then(|t| int_of(t, int_names)))
+                    .max()
+            })
+            .unwrap_or(10);
+        let backoff = text_of("backoff_factor").unwrap_or("0");
+        let text = format!(
+            "urllib3 Retry(total={count}, backoff_factor={backoff}) mounted via HTTPAdapter \
+             (line {adapter_line})"
+        );
+        (count > 0).then_some((count, retry.start_position().row as u32 + 1, text))
+    })
+}
+
+/// A tenacity `@retry(...)` or `@backoff.on_exception(...)` on the function making the call.
+fn retry_decorator(node: Node, source: &[u8], int_names: &BTreeMap<String, u32>) -> Option<Retry> {
+    let mut current = node.parent();
+    let function = loop {
+        let parent = current?;
+        if parent.kind() == "function_definition" {
+            break parent;
+        }
+        current = parent.parent();
+    };
+    let decorated = function.parent().filter(|p| p.kind() == "decorated_definition")?;
+    let mut cursor = decorated.walk();
+    let decorators: Vec<Node> =
+        decorated.children(&mut cursor).filter(|c| c.kind() == "decorator").collect();
+    decorators.into_iter().find_map(|decorator| {
+        let expression = decorator.named_child(0)?;
+        let name = if expression.kind() == "call" {
+            callee(expression, source)
+        } else {
+            expression.utf8_text(source).unwrap_or("").to_string()
+        };
+        let text = decorator.utf8_text(source).unwrap_or("");
+        let line = decorator.start_position().row as u32 + 1;
+        let attempts = if name == "retry" || name.ends_with(".retry") {
+            // tenacity's `stop_after_attempt(N)`, or the older `retrying` keyword.
+            argument_after(text, "stop_after_attempt(")
+                .or_else(|| argument_after(text, "stop_max_attempt_number="))
+                .and_then(|t| int_of(t, int_names))
+        } else if name.ends_with("on_exception") || name.ends_with("on_predicate") {
+            (expression.kind() == "call")
+                .then(|| keyword_node(expression, "max_tries", source))
+                .flatten()
+                .and_then(|n| int_of(n.utf8_text(source).unwrap_or(""), int_names))
+        } else {
+            return None;
+        };
+        let retries = attempts.map_or(UNBOUNDED, |a| a.saturating_sub(1));
+        (retries > 0).then(|| (retries, line, first_line(decorator, source)))
+    })
+}
+
+/// A hand-written `for attempt in range(N):` loop whose `try` body makes the call and which
+/// sleeps between attempts.
+fn retry_loop(node: Node, source: &[u8], int_names: &BTreeMap<String, u32>) -> Option<Retry> {
+    let mut child = node;
+    let mut in_try = false;
+    while let Some(parent) = child.parent() {
+        match parent.kind() {
+            "function_definition" | "lambda" => return None,
+            "try_statement"
+                if parent.child_by_field_name("body").is_some_and(|b| b.id() == child.id()) =>
+            {
+                in_try = true;
+            }
+            "for_statement" if in_try => {
+                let right = parent.child_by_field_name("right")?;
+                let body = parent.child_by_field_name("body")?;
+                let sleeps = body.utf8_text(source).unwrap_or("").contains("sleep(");
+                if right.kind() == "call" && callee(right, source) == "range" && sleeps {
+                    let arguments = right.child_by_field_name("arguments")?;
+                    let mut cursor = arguments.walk();
+                    let bounds: Vec<u32> = arguments
+                        .named_children(&mut cursor)
+                        .map(|a| int_of(a.utf8_text(source).unwrap_or(""), int_names))
+                        .collect::<Option<_>>()?;
+                    let attempts = match bounds[..] {
+                        [end] => end,
+                        [start, end] | [start, end, 1] => end.saturating_sub(start),
+                        _ => return None,
+                    };
+                    let retries = attempts.saturating_sub(1);
+                    let line = parent.start_position().row as u32 + 1;
+                    return (retries > 0).then(|| (retries, line, first_line(parent, source)));
+                }
+            }
+            _ => {}
+        }
+        child = parent;
+    }
+    None
+}
+
 fn enclosing_function(node: Node, source: &[u8]) -> Option<String> {
     let mut current = node.parent();
     while let Some(parent) = current {
@@ -561,5 +771,76 @@ def plain():
         let facts = analyse(text);
         assert_eq!(facts.leaks.len(), 1, "{:?}", facts.leaks);
         assert_eq!((facts.leaks[0].line, facts.leaks[0].close_line), (2, 4));
+    }
+
+    fn retry_of(text: &str, host: &str) -> (Option<u32>, Option<u32>) {
+        let facts = analyse(text);
+        let call = facts.http_calls.iter().find(|c| c.host == host).expect("call found");
+        (call.retries, call.retry_evidence.as_ref().map(|(line, _)| *line))
+    }
+
+    #[test]
+    fn urllib3_retry_mounted_on_a_session() {
+        let text = "import requests\nfrom requests.adapters import HTTPAdapter\n\
+                    from urllib3.util.retry import Retry\n\n\
+                    def make():\n    retry = Retry(\n        total=4,\n        backoff_factor=2,\n    )\n\
+                    \x20   s = requests.Session()\n    s.mount(\"https://\", HTTPAdapter(max_retries=retry))\n\
+                    \x20   return s\n\n\
+                    def fetch(session):\n    return session.get(\"https://api.a.example/x\", timeout=5)\n\n\
+                    def direct():\n    return requests.get(\"https://api.b.example/y\", timeout=5)\n";
+        assert_eq!(retry_of(text, "api.a.example"), (Some(4), Some(6)));
+        let facts = analyse(text);
+        let (_, said) = facts.http_calls[0].retry_evidence.clone().unwrap();
+        assert!(said.contains("backoff_factor=2") && said.contains("line 11"), "{said}");
+        assert_eq!(retry_of(text, "api.b.example"), (None, None), "module call, no session");
+    }
+
+    #[test]
+    fn adapter_with_a_plain_count() {
+        let text = "import requests\nfrom requests.adapters import HTTPAdapter\n\
+                    session = requests.Session()\nadapter = HTTPAdapter(max_retries=3)\n\
+                    session.mount(\"https://\", adapter)\n\
+                    session.post(\"https://api.a.example/x\")\n";
+        assert_eq!(retry_of(text, "api.a.example"), (Some(3), Some(4)));
+    }
+
+    #[test]
+    fn tenacity_decorator() {
+        let text = "import requests\nfrom tenacity import retry, stop_after_attempt, wait_exponential\n\n\
+                    @retry(stop=stop_after_attempt(5), wait=wait_exponential(multiplier=1, max=30))\n\
+                    def fetch():\n    return requests.get(\"https://api.a.example/x\", timeout=5)\n";
+        assert_eq!(retry_of(text, "api.a.example"), (Some(4), Some(4)));
+        let forever = "import httpx, tenacity\n\n@tenacity.retry\n\
+                       def fetch():\n    return httpx.get(\"https://api.a.example/x\")\n";
+        assert_eq!(retry_of(forever, "api.a.example"), (Some(UNBOUNDED), Some(3)));
+    }
+
+    #[test]
+    fn backoff_decorator() {
+        let text = "import backoff, requests\nTRIES = 6\n\n\
+                    @backoff.on_exception(backoff.expo, requests.RequestException, max_tries=TRIES)\n\
+                    def fetch():\n    return requests.get(\"https://api.a.example/x\", timeout=5)\n";
+        assert_eq!(retry_of(text, "api.a.example"), (Some(5), Some(4)));
+    }
+
+    #[test]
+    fn hand_written_retry_loop() {
+        let text = "import time, requests\n\n\
+                    def fetch():\n    for attempt in range(3):\n        try:\n\
+                    \x20           return requests.get(\"https://api.a.example/x\", timeout=5)\n\
+                    \x20       except requests.RequestException:\n\
+                    \x20           time.sleep(2 ** attempt)\n    raise RuntimeError(\"gave up\")\n";
+        assert_eq!(retry_of(text, "api.a.example"), (Some(2), Some(4)));
+        // A loop over pages without a sleep is not a retry.
+        let pages = "import requests\n\ndef fetch():\n    for page in range(3):\n        try:\n\
+                     \x20           requests.get(\"https://api.a.example/x\", timeout=5)\n\
+                     \x20       except Exception:\n            pass\n";
+        assert_eq!(retry_of(pages, "api.a.example"), (None, None));
+    }
+
+    #[test]
+    fn no_wrapper_no_retries() {
+        let facts = analyse(CODE);
+        assert!(facts.http_calls.iter().all(|c| c.retries.is_none() && c.retry_evidence.is_none()));
     }
 }
