@@ -207,6 +207,12 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub list_modes: bool,
 
+    /// Add a scenario whose every trial has this one failure, reported first:
+    /// COMPONENT:MODE[@WHEN], WHEN being HH:MM local time or `backup` (e.g.
+    /// `net:dns:outage`, `volume:/:disk-full`, `pg:main:crash@03:05`).
+    #[arg(long, value_name = "COMPONENT:MODE[@WHEN]")]
+    pub inject: Option<String>,
+
     /// Print the summary (seed, trials, per-endpoint availability) as JSON.
     #[arg(long)]
     pub json: bool,

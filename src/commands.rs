@@ -40,7 +40,7 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode> {
     };
     refuse_output_inside(&args.output, &root)?;
     let twin = scan_tree(&root, drtwin_twin::ScanOptions::default())?;
-    let results = run_simulation(&twin, &args.run)?;
+    let results = run_simulation(&twin, &args.run, None)?;
     let artifacts = drtwin_viz::render_plan(&twin, &results).context("cannot render the plan")?;
 
     let mut files = vec![
@@ -127,9 +127,13 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    let inject = match &args.inject {
+        Some(text) => Some(text.parse::<drtwin_sim::InjectRequest>().map_err(injection_error)?),
+        None => None,
+    };
     output::check_output_file(&args.output)?;
     let twin = load_twin(&args.twin)?;
-    let results = run_simulation(&twin, &args.run)?;
+    let results = run_simulation(&twin, &args.run, inject.as_ref())?;
 
     let text = if args.output.extension().is_some_and(|extension| extension == "json") {
         serde_json::to_string_pretty(&results)?
@@ -174,7 +178,72 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
             Duration::from_mins(endpoint.downtime_minutes_per_year.value).human()
         );
     }
+    if let Some(request) = &inject
+        && let Some(scenario) = results.scenarios.iter().find(|s| s.id == request.scenario_id())
+    {
+        print!("{}", injected_text(scenario));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `simulate --inject` prints about its scenario.
+fn injected_text(scenario: &drtwin_sim::ScenarioResult) -> String {
+    let human = |seconds: f64| Duration::from_secs(seconds).human();
+    let recovery = &scenario.recovery_time;
+    let mut text = format!(
+        "injected {} ({}, {} trials)\n  recovery: p50 {}, p90 {}, p99 {}\n",
+        scenario.id,
+        scenario.title,
+        recovery.samples,
+        human(recovery.p50.value),
+        human(recovery.p90.value),
+        human(recovery.p99.value)
+    );
+    if scenario.endpoints_down.is_empty() {
+        text.push_str("  no endpoint went down\n");
+    }
+    for (id, minutes) in &scenario.endpoints_down {
+        text.push_str(&format!(
+            "  {:<48} down {} on average\n",
+            id,
+            Duration::from_mins(minutes.value).human()
+        ));
+    }
+    match &scenario.data_loss_window {
+        Some(loss) => text.push_str(&format!(
+            "  data-loss window: {} at the median, {} at p90\n",
+            human(loss.p50.value),
+            human(loss.p90.value)
+        )),
+        None => text.push_str("  no data at risk\n"),
+    }
+    text
+}
+
+/// A bad `--inject` as the user sees it: what is wrong, and the modes that would do.
+fn injection_error(error: drtwin_sim::SimError) -> anyhow::Error {
+    let hint = match &error {
+        drtwin_sim::SimError::InvalidMode { kind, valid, .. } if valid.is_empty() => {
+            format!(
+                "`{kind}` components take no injected failure; see `drtwin simulate --list-modes`"
+            )
+        }
+        drtwin_sim::SimError::InvalidMode { kind, valid, .. } => {
+            format!("modes for `{kind}` components: {}", valid.join(", "))
+        }
+        drtwin_sim::SimError::UnknownComponent { known, .. } => {
+            let shown: Vec<&str> = known.iter().take(12).map(String::as_str).collect();
+            format!(
+                "components that take a failure: {}{}",
+                shown.join(", "),
+                if known.len() > shown.len() { ", ..." } else { "" }
+            )
+        }
+        _ => "write COMPONENT:MODE[@WHEN], e.g. `net:dns:outage` or `pg:main:crash@03:05`; \
+              modes are listed by `drtwin simulate --list-modes`"
+            .to_string(),
+    };
+    UserError::new(error.to_string()).hint(hint).into()
 }
 
 pub fn report(args: ReportArgs) -> Result<ExitCode> {
@@ -371,7 +440,11 @@ fn results_ron(results: &Results) -> Result<String> {
 
 /// Runs the trials on a pool of the requested size, with a progress bar on stderr once the
 /// run has taken more than a second (hidden when stderr is not a terminal).
-fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
+fn run_simulation(
+    twin: &Twin,
+    args: &RunArgs,
+    inject: Option<&drtwin_sim::InjectRequest>,
+) -> Result<Results> {
     let assumptions = load_assumptions(args.assumptions.as_deref())?;
     let policy = load_policy(args.policy.as_deref())?;
     if args.trials < 2 || args.scenario_trials < 2 {
@@ -419,9 +492,14 @@ fn run_simulation(twin: &Twin, args: &RunArgs) -> Result<Results> {
     };
     let mut results = pool
         .install(|| {
-            drtwin_sim::simulate_with_policy(twin, &assumptions, &policy, &config, &progress)
+            drtwin_sim::simulate_injected(twin, &assumptions, &policy, &config, inject, &progress)
         })
-        .context("simulation failed")?;
+        .map_err(|error| match error {
+            error @ (drtwin_sim::SimError::BadInjection { .. }
+            | drtwin_sim::SimError::UnknownComponent { .. }
+            | drtwin_sim::SimError::InvalidMode { .. }) => injection_error(error),
+            error => anyhow::Error::new(error).context("simulation failed"),
+        })?;
     // Each recommendation's change runs paired against the baseline for its effect.
     let unmeasured = pool
         .install(|| {

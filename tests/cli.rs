@@ -479,3 +479,51 @@ fn a_tunnel_config_cloudflared_refuses_serves_nothing_in_the_simulation() {
     let availability = endpoint["availability"]["value"].as_f64().unwrap();
     assert!(availability < 1e-9, "a refused tunnel config shows {availability} availability");
 }
+
+#[test]
+fn simulate_injects_one_failure_and_reports_it_first() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let twin = dir.path().join("twin.ron");
+    let output = drtwin(&["scan", example().to_str().unwrap(), "-o", twin.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let results = dir.path().join("results.json");
+    let run = |inject: &str| {
+        drtwin(&[
+            "simulate",
+            twin.to_str().unwrap(),
+            "-o",
+            results.to_str().unwrap(),
+            "--trials",
+            "200",
+            "--scenario-trials",
+            "50",
+            "--inject",
+            inject,
+        ])
+    };
+
+    let output = run("launchd:homebrew.mxcl.postgresql@16:crash@03:05");
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let id = "inject/launchd:homebrew.mxcl.postgresql@16/crash@03:05";
+    assert!(stdout.contains(&format!("injected {id}")), "{}", text(&output));
+    assert!(stdout.contains("recovery: p50"), "{}", text(&output));
+    let written: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(written["scenarios"][0]["id"], id);
+    fs::remove_file(&results).unwrap();
+
+    let output = run("launchd:homebrew.mxcl.postgresql@16:explode");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error:") && stderr.contains("`explode`"), "{}", text(&output));
+    let hint = stderr.lines().find(|l| l.starts_with("hint:")).expect("a hint");
+    for mode in ["crash", "crash-during-backup", "restore"] {
+        assert!(hint.contains(mode), "{hint}");
+    }
+    assert!(!results.exists(), "a failed run wrote results");
+
+    let output = run("net:dns:outage@25:00");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(!results.exists(), "a failed run wrote results");
+}

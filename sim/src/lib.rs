@@ -23,6 +23,7 @@ pub mod whatif;
 pub use assumptions::Assumptions;
 pub use policy::{DisruptionClass, Policy, PolicyError};
 pub use results::*;
+pub use scenarios::{InjectRequest, InjectWhen, modes_for_kind};
 
 use drtwin_model::Twin;
 
@@ -37,6 +38,23 @@ pub enum SimError {
     Policy(#[from] PolicyError),
     #[error("the twin has no endpoints to measure (hint: scan a tree with services)")]
     NoEndpoints,
+    #[error("cannot read the injection `{input}`: {message}")]
+    BadInjection { input: String, message: String },
+    #[error("the twin has no component `{component}` to inject a failure into")]
+    UnknownComponent {
+        component: String,
+        /// The components that take at least one mode.
+        known: Vec<String>,
+    },
+    #[error("`{mode}` on `{component}` ({kind}) {reason}")]
+    InvalidMode {
+        component: String,
+        kind: String,
+        mode: String,
+        reason: String,
+        /// The modes this kind takes, as `list_modes` names them.
+        valid: Vec<String>,
+    },
 }
 
 /// How much to simulate.
@@ -81,11 +99,29 @@ pub fn simulate_with_policy(
     config: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Results, SimError> {
+    simulate_injected(twin, assumptions, policy, config, None, progress)
+}
+
+/// [`simulate_with_policy`] with one failure injected on request: its scenario, every trial
+/// conditioned on that failure, comes first in `scenarios` (id
+/// [`InjectRequest::scenario_id`]); the rest of the run is the same. An unknown component,
+/// a mode its kind does not take or a time that cannot apply is an error before any trial.
+pub fn simulate_injected(
+    twin: &Twin,
+    assumptions: &Assumptions,
+    policy: &Policy,
+    config: &RunConfig,
+    inject: Option<&InjectRequest>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Results, SimError> {
     let clock = calendar::Clock::new(&twin.host.time_zone, config.year)?;
     let params = engine::Params::new(assumptions);
     let plant = engine::Plant::new(twin, params, clock);
     if plant.endpoints.is_empty() {
         return Err(SimError::NoEndpoints);
+    }
+    if let Some(request) = inject {
+        scenarios::resolve_injection(twin, &plant, request)?;
     }
 
     let baseline = run::baseline(&plant, config, progress);
@@ -96,6 +132,11 @@ pub fn simulate_with_policy(
     let sensitivity = run::sensitivity(twin, assumptions, config, &plant);
     let schedule = schedule::summary(twin, &plant);
     let policy_checks = policy.check(&scenarios);
+    let mut scenarios = scenarios;
+    if let Some(request) = inject {
+        let injected = scenarios::run_injected(twin, &plant, config, policy, request, progress)?;
+        scenarios.insert(0, injected);
+    }
 
     Ok(Results {
         format: RESULTS_FORMAT,
@@ -121,30 +162,8 @@ pub fn simulate_with_policy(
     })
 }
 
-/// The failure modes the engine knows: (component kind, mode, what happens).
+/// The failure modes the engine knows: (component kind, mode, what happens). `--inject`
+/// accepts exactly these mode names.
 pub fn list_modes() -> Vec<(&'static str, &'static str, &'static str)> {
-    vec![
-        ("service", "crash", "exits with an error, a crash signal or status 0 (assumed mix)"),
-        ("service", "memory-kill", "SIGKILL under memory pressure; KeepAlive Crashed misses it"),
-        ("service", "hang", "stops answering without exiting; only a probe or a person helps"),
-        ("service", "overload", "a load spike saturates its workers or pools for a while"),
-        ("service/tunnel", "update-exit", "exits with status 0 after an update"),
-        ("service/tunnel", "edge-disconnect", "loses its edge connections and reconnects"),
-        ("service/database", "crash", "crash, respawn and WAL crash recovery"),
-        ("service/database", "crash-during-backup", "crash at 03:05 while the dump runs"),
-        ("service/database", "restore", "restore from the latest off-site dump"),
-        ("host", "hardware-loss", "disk or logic board: replace, reinstall, restore"),
-        ("host", "os-update-reboot", "restart for an update; agents need a GUI login"),
-        ("network/power", "outage", "host down for the outage and a boot"),
-        ("network/uplink", "outage", "no traffic in or out"),
-        ("network/dns", "outage", "names do not resolve"),
-        ("external-api", "outage", "the vendor's API is down (lognormal duration)"),
-        ("volume", "disk-full", "writes fail; the database stops until cleaned up"),
-        ("job/backup", "silent-failure", "a night's dump or copy fails without telling anyone"),
-        ("job/backup", "runs-long", "the backup runs into the working day"),
-        ("job", "dst-skip", "cron skips a run in the spring-forward gap"),
-        ("job", "dst-double", "cron runs twice in the fall-back repeat"),
-        ("job/sync", "overlap", "a run without a lock outlasts its period"),
-        ("job", "midnight-rollover", "a run spans midnight and its date-stamped names disagree"),
-    ]
+    scenarios::MODES.to_vec()
 }

@@ -41,6 +41,8 @@ enum When {
     Anytime,
     /// This many seconds after a randomly chosen backup run starts.
     IntoBackup(f64),
+    /// At this local wall-clock time (seconds after midnight) on a randomly chosen day.
+    LocalTime(u32),
 }
 
 /// A time effect sampled directly.
@@ -489,6 +491,23 @@ fn local_hhmm(plant: &Plant, t: f64) -> String {
     }
 }
 
+/// Seconds into the year of `seconds` after local midnight on day `day` (0 = 1 January),
+/// resolved through the clock so DST days keep the wall-clock time.
+fn local_time_on(plant: &Plant, day: i64, seconds: u32) -> f64 {
+    let (hour, minute) = ((seconds / 3600) as i8, ((seconds / 60) % 60) as i8);
+    let date = jiff::civil::Date::new(plant.clock.year, 1, 1)
+        .ok()
+        .and_then(|first| first.checked_add(jiff::Span::new().days(day)).ok());
+    let Some(date) = date else { return day as f64 * DAY + f64::from(seconds) };
+    let mut out = Vec::new();
+    plant.clock.resolve(
+        date.at(hour, minute, 0, 0),
+        drtwin_model::ScheduleSource::LaunchdCalendar,
+        &mut out,
+    );
+    out.first().copied().unwrap_or_else(|| plant.clock.midnight(date) + f64::from(seconds))
+}
+
 /// Nights until a backup succeeds again (at least one failed).
 fn failed_nights(plant: &Plant, rng: &mut Pcg64Mcg) -> f64 {
     let mut nights = 1.0;
@@ -522,6 +541,11 @@ fn trial(
                         .clamp(7, plan.firings.len().saturating_sub(30).max(7))
                         .min(plan.firings.len() - 1)]
                         + offset
+                }
+                (When::LocalTime(seconds), _) => {
+                    let days = (length / DAY).floor().max(48.0);
+                    let day = 7.0 + (uniform(&mut rng) * (days - 40.0)).floor();
+                    local_time_on(plant, day as i64, seconds)
                 }
                 _ => 7.0 * DAY + uniform(&mut rng) * (length - 40.0 * DAY),
             };
@@ -1274,4 +1298,335 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
         add("Test a restore of the latest off-site dump every month and time it.".into(), None);
     }
     out
+}
+
+/// Every failure mode: (component kind, mode, what happens). `drtwin simulate --list-modes`
+/// prints this table and `--inject` accepts exactly its mode names; a kind also takes the
+/// modes of the kinds it refines (`service/database` those of `service`).
+pub(crate) const MODES: &[(&str, &str, &str)] = &[
+    ("service", "crash", "exits with an error, a crash signal or status 0 (assumed mix)"),
+    ("service", "memory-kill", "SIGKILL under memory pressure; KeepAlive Crashed misses it"),
+    ("service", "hang", "stops answering without exiting; only a probe or a person helps"),
+    ("service", "overload", "a load spike saturates its workers or pools for a while"),
+    ("service/tunnel", "update-exit", "exits with status 0 after an update"),
+    ("service/tunnel", "edge-disconnect", "loses its edge connections and reconnects"),
+    ("service/database", "crash", "crash, respawn and WAL crash recovery"),
+    ("service/database", "crash-during-backup", "crash at 03:05 while the dump runs"),
+    ("service/database", "restore", "restore from the latest off-site dump"),
+    ("host", "hardware-loss", "disk or logic board: replace, reinstall, restore"),
+    ("host", "os-update-reboot", "restart for an update; agents need a GUI login"),
+    ("network/power", "outage", "host down for the outage and a boot"),
+    ("network/uplink", "outage", "no traffic in or out"),
+    ("network/dns", "outage", "names do not resolve"),
+    ("external-api", "outage", "the vendor's API is down (lognormal duration)"),
+    ("volume", "disk-full", "writes fail; the database stops until cleaned up"),
+    ("job/backup", "silent-failure", "a night's dump or copy fails without telling anyone"),
+    ("job/backup", "runs-long", "the backup runs into the working day"),
+    ("job", "dst-skip", "cron skips a run in the spring-forward gap"),
+    ("job", "dst-double", "cron runs twice in the fall-back repeat"),
+    ("job/sync", "overlap", "a run without a lock outlasts its period"),
+    ("job", "midnight-rollover", "a run spans midnight and its date-stamped names disagree"),
+];
+
+/// Seconds after the start of a backup run at which `@backup` (and `crash-during-backup`)
+/// injects the failure.
+const INTO_BACKUP: f64 = 300.0;
+
+/// When a requested failure happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InjectWhen {
+    /// At this local time (the host's zone) on a day chosen per trial.
+    At { hour: u8, minute: u8 },
+    /// Five minutes into a nightly backup run chosen per trial.
+    Backup,
+}
+
+impl std::fmt::Display for InjectWhen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InjectWhen::At { hour, minute } => write!(f, "{hour:02}:{minute:02}"),
+            InjectWhen::Backup => f.write_str("backup"),
+        }
+    }
+}
+
+/// One failure asked for as `COMPONENT:MODE[@WHEN]`, e.g.
+/// `launchd:homebrew.mxcl.postgresql@16:crash@03:05`, `net:dns:outage`, `volume:/:disk-full`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InjectRequest {
+    pub component: String,
+    pub mode: String,
+    pub when: Option<InjectWhen>,
+}
+
+impl InjectRequest {
+    /// The stable id of its scenario: `inject/<component>/<mode>[@when]`.
+    pub fn scenario_id(&self) -> String {
+        match &self.when {
+            Some(when) => format!("inject/{}/{}@{when}", self.component, self.mode),
+            None => format!("inject/{}/{}", self.component, self.mode),
+        }
+    }
+}
+
+impl std::str::FromStr for InjectRequest {
+    type Err = crate::SimError;
+
+    /// The WHEN is what follows the last `@` when that is `backup` or has no letters after a
+    /// colon (ids such as `postgresql@16:crash` keep their `@`); the mode is what follows the
+    /// last `:` before it; the component is everything before that.
+    fn from_str(text: &str) -> Result<InjectRequest, crate::SimError> {
+        let bad = |message: String| crate::SimError::BadInjection { input: text.into(), message };
+        let (rest, when) = match text.rsplit_once('@') {
+            Some((rest, suffix))
+                if suffix == "backup"
+                    || !suffix.contains(':')
+                    || suffix.chars().all(|c| c.is_ascii_digit() || c == ':') =>
+            {
+                (rest, Some(parse_when(suffix).map_err(bad)?))
+            }
+            _ => (text, None),
+        };
+        let Some((component, mode)) = rest.rsplit_once(':') else {
+            return Err(bad("expected COMPONENT:MODE[@WHEN]".into()));
+        };
+        if component.is_empty() || mode.is_empty() {
+            return Err(bad("expected COMPONENT:MODE[@WHEN]".into()));
+        }
+        Ok(InjectRequest { component: component.into(), mode: mode.into(), when })
+    }
+}
+
+fn parse_when(text: &str) -> Result<InjectWhen, String> {
+    if text == "backup" {
+        return Ok(InjectWhen::Backup);
+    }
+    let wrong = || format!("`{text}` is not a time: give HH:MM (local, 00:00-23:59) or `backup`");
+    let (hour, minute) = text.split_once(':').ok_or_else(wrong)?;
+    if hour.is_empty() || hour.len() > 2 || minute.len() != 2 {
+        return Err(wrong());
+    }
+    let hour: u8 = hour.parse().map_err(|_| wrong())?;
+    let minute: u8 = minute.parse().map_err(|_| wrong())?;
+    if hour > 23 || minute > 59 {
+        return Err(wrong());
+    }
+    Ok(InjectWhen::At { hour, minute })
+}
+
+/// The kind of a component as the mode table names it.
+fn kind_name(twin: &Twin, plant: &Plant, i: usize) -> &'static str {
+    match plant.nodes[i].role {
+        Role::Service(ServiceRole::Database) => "service/database",
+        Role::Service(ServiceRole::Tunnel) => "service/tunnel",
+        Role::Service(_) => "service",
+        Role::Host => "host",
+        Role::Power => "network/power",
+        Role::Uplink => "network/uplink",
+        Role::Dns => "network/dns",
+        Role::Api => "external-api",
+        Role::Volume => "volume",
+        Role::Job => match &twin.components[i].kind {
+            Kind::Job(job) if job.backup.is_some() || job.purpose == JobPurpose::Backup => {
+                "job/backup"
+            }
+            Kind::Job(job) if job.purpose == JobPurpose::Sync => "job/sync",
+            _ => "job",
+        },
+        Role::Monitor => "monitor",
+        Role::Endpoint(_) => "endpoint",
+        Role::Other => "other",
+    }
+}
+
+/// The modes a kind accepts, its own first, each name once.
+pub fn modes_for_kind(kind: &str) -> Vec<&'static str> {
+    let mut kinds: Vec<&str> = vec![kind];
+    let mut rest = kind;
+    while let Some((parent, _)) = rest.rsplit_once('/') {
+        kinds.push(parent);
+        rest = parent;
+    }
+    let mut modes: Vec<&'static str> = Vec::new();
+    for k in kinds {
+        for &(_, mode, _) in MODES.iter().filter(|(table, _, _)| *table == k) {
+            if !modes.contains(&mode) {
+                modes.push(mode);
+            }
+        }
+    }
+    modes
+}
+
+/// The catalogue entry `request` names, checked against the twin.
+fn injected_spec(
+    twin: &Twin,
+    plant: &Plant,
+    request: &InjectRequest,
+) -> Result<Spec, crate::SimError> {
+    let Some(i) = twin.components.iter().position(|c| c.id == request.component) else {
+        let known = (0..twin.components.len())
+            .filter(|&i| !modes_for_kind(kind_name(twin, plant, i)).is_empty())
+            .map(|i| twin.components[i].id.clone())
+            .collect();
+        return Err(crate::SimError::UnknownComponent {
+            component: request.component.clone(),
+            known,
+        });
+    };
+    let kind = kind_name(twin, plant, i);
+    let valid = modes_for_kind(kind);
+    let invalid = |reason: &str| crate::SimError::InvalidMode {
+        component: request.component.clone(),
+        kind: kind.to_string(),
+        mode: request.mode.clone(),
+        reason: reason.to_string(),
+        valid: valid.iter().map(|m| m.to_string()).collect(),
+    };
+    let Some(&mode) = valid.iter().find(|&&m| m == request.mode) else {
+        return Err(invalid("is not a mode of this kind"));
+    };
+    // The most specific table row that has the mode decides what it does.
+    let (row, what) = std::iter::successors(Some(kind), |k| k.rsplit_once('/').map(|(p, _)| p))
+        .find_map(|k| {
+            MODES.iter().find(|(table, m, _)| *table == k && *m == mode).map(|r| (r.0, r.2))
+        })
+        .unwrap_or((kind, ""));
+    let p = &plant.params;
+    let (family, engine_mode, data_at_risk, into_backup) = match (row, mode) {
+        ("service/database", "crash") => (Family::Database, Mode::DatabaseCrash, false, false),
+        ("service/database", "crash-during-backup") => {
+            (Family::Database, Mode::DatabaseCrash, true, true)
+        }
+        ("service/database", "restore") => (Family::BackupRecovery, Mode::Restore, true, false),
+        ("service", "crash") => (Family::ServiceCrash, Mode::Crash, false, false),
+        ("service", "memory-kill") => {
+            (Family::MemoryPressure, Mode::Ends(Ending::Killed), false, false)
+        }
+        ("service", "hang") => (Family::ServiceCrash, Mode::Hang, false, false),
+        ("service", "overload") => {
+            (Family::ConcurrentLoad, Mode::Overload { median: p.spike_median }, false, false)
+        }
+        ("service/tunnel", "update-exit") => {
+            (Family::Network, Mode::Ends(Ending::CleanExit), false, false)
+        }
+        ("service/tunnel", "edge-disconnect") => {
+            (Family::Network, Mode::Blip { median: p.tunnel_reconnect }, false, false)
+        }
+        ("host", "hardware-loss") => (Family::MachineLoss, Mode::HostLoss, true, false),
+        ("host", "os-update-reboot") => (Family::MachineLoss, Mode::Reboot, false, false),
+        ("network/power", _) => {
+            (Family::Network, Mode::Blip { median: p.power_median }, false, false)
+        }
+        ("network/uplink", _) => {
+            (Family::Network, Mode::Blip { median: p.uplink_median }, false, false)
+        }
+        ("network/dns", _) => (Family::Network, Mode::Blip { median: p.dns_median }, false, false),
+        ("external-api", _) => {
+            (Family::DependencyFailure, Mode::Blip { median: p.api_median }, false, false)
+        }
+        ("volume", _) => (Family::DiskSpace, Mode::DiskFull, false, false),
+        _ => {
+            // A job's time effect is sampled from its schedule: only the catalogue's own
+            // entry for this job has the numbers, and it has no time of day to move.
+            if request.when.is_some() {
+                return Err(invalid("is a schedule effect and takes no @WHEN"));
+            }
+            let Some(found) = catalogue(twin, plant)
+                .into_iter()
+                .find(|s| s.injected.first() == Some(&i) && s.mode == mode)
+            else {
+                return Err(invalid("cannot happen to this job (its schedule never meets it)"));
+            };
+            return Ok(Spec {
+                id: request.scenario_id(),
+                title: format!("{} (injected)", found.title),
+                occurrences: 0.0,
+                ..found
+            });
+        }
+    };
+    let backup_needed = into_backup || request.when == Some(InjectWhen::Backup);
+    if backup_needed && plant.backup.as_ref().is_none_or(|plan| plan.firings.is_empty()) {
+        return Err(invalid("needs a nightly backup job, and the twin has none"));
+    }
+    let when = match request.when {
+        Some(InjectWhen::At { hour, minute }) => {
+            When::LocalTime(u32::from(hour) * 3600 + u32::from(minute) * 60)
+        }
+        Some(InjectWhen::Backup) => When::IntoBackup(INTO_BACKUP),
+        None if into_backup => When::IntoBackup(INTO_BACKUP),
+        None => When::Anytime,
+    };
+    let mut injected = vec![i];
+    if backup_needed && let Some(plan) = &plant.backup {
+        injected.push(plan.job);
+    }
+    let at = match request.when {
+        Some(InjectWhen::Backup) => " during the nightly backup".to_string(),
+        Some(when) => format!(" at {when}"),
+        None => String::new(),
+    };
+    Ok(Spec {
+        id: request.scenario_id(),
+        family,
+        title: format!("{}: {what}{at} (injected)", twin.components[i].name),
+        injected,
+        mode,
+        how: How::Inject { node: i, mode: engine_mode, when, data_at_risk },
+        // Conditioned on happening: it has no yearly rate of its own and counts in no
+        // yearly total, policy check or endpoint's worst scenario.
+        occurrences: 0.0,
+    })
+}
+
+/// Checks `request` against the twin before any trial runs.
+pub(crate) fn resolve_injection(
+    twin: &Twin,
+    plant: &Plant,
+    request: &InjectRequest,
+) -> Result<(), crate::SimError> {
+    injected_spec(twin, plant, request).map(|_| ())
+}
+
+/// Runs the scenario `request` names, its trials conditioned on that one failure.
+pub fn run_injected(
+    twin: &Twin,
+    plant: &Plant,
+    config: &RunConfig,
+    policy: &Policy,
+    request: &InjectRequest,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ScenarioResult, crate::SimError> {
+    let spec = injected_spec(twin, plant, request)?;
+    // Its own random streams, apart from every catalogue index.
+    let index = u64::MAX;
+    let tally = fold_trials(
+        plant,
+        0,
+        config.scenario_trials.max(1),
+        progress,
+        || Tally::new(plant.endpoints.len()),
+        |tally, scratch, buffer, t| trial(plant, &spec, config, index, t, tally, scratch, buffer),
+        |total, part| total.merge(part),
+    );
+    Ok(result(twin, plant, &spec, &tally, policy))
+}
+
+#[cfg(test)]
+mod inject_tests {
+    use super::*;
+
+    #[test]
+    fn a_local_time_stays_on_the_wall_clock_all_year() {
+        let twin = crate::testing::reference_twin();
+        let clock = crate::calendar::Clock::new(&twin.host.time_zone, 2027).unwrap();
+        let params = crate::engine::Params::new(&crate::Assumptions::shipped());
+        let plant = Plant::new(&twin, params, clock);
+        for day in 0..360 {
+            let t = local_time_on(&plant, day, 3 * 3600 + 5 * 60);
+            assert_eq!(plant.clock.local(t).0, 3, "day {day}");
+            assert!(t >= day as f64 * DAY - 2.0 * 3600.0, "day {day}: {t}");
+        }
+    }
 }
