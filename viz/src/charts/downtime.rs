@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::element::PathElement;
-use plotters::prelude::{ChartBuilder, DrawingArea};
+use plotters::prelude::DrawingArea;
+use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
-use plotters::style::{Color, IntoFont};
 
 use drtwin_model::Twin;
 use drtwin_sim::Results;
 
 use super::{
-    FONT, GRID, INK, LEGEND_ROW, OrDraw, Swatch, empty_state, fill_style, hatched_rect, legend,
-    shorten, text, text_style, text_width,
+    BarFrame, INK, LEGEND_ROW, OrDraw, Swatch, bar_frame, empty_state, fill_style, hatched_rect,
+    legend, shorten, text, text_style, text_width,
 };
 use crate::text::{minutes, name_of};
 
@@ -65,26 +65,18 @@ pub fn draw<DB: DrawingBackend>(
         labels.iter().map(|label| text_width(root, label, 13)).max().unwrap_or(100).clamp(100, 360);
 
     let (plot, _) = root.split_vertically(130 + rows as u32 * ROW);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(title, (FONT, 20).into_font())
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(label_width + 44)
-        .build_cartesian_2d(0.0..high, 0.0..rows as f64)
-        .or_draw()?;
-    chart
-        .configure_mesh()
-        .x_desc("Expected downtime (minutes per year)")
-        .x_label_formatter(&|value| super::axis_number(*value))
-        .y_desc("Endpoint")
-        .y_labels(0)
-        .disable_y_mesh()
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .light_line_style(GRID.mix(0.3))
-        .bold_line_style(GRID.mix(0.8))
-        .draw()
-        .or_draw()?;
+    let chart = bar_frame(
+        &plot,
+        &BarFrame {
+            title,
+            x_desc: "Expected downtime (minutes per year)",
+            y_desc: "Endpoint",
+            x_range: 0.0..high,
+            rows,
+            label_width,
+            right_margin: 16,
+        },
+    )?;
     let area = chart.plotting_area();
     let map = |x: f64, y: f64| area.map_coordinate(&(x.clamp(0.0, high), y));
 

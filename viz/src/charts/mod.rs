@@ -196,6 +196,60 @@ fn draw<DB: DrawingBackend>(
     }
 }
 
+/// The frame every horizontal-bar chart shares (SPOF ranking, downtime by cause,
+/// sensitivity, what-if): a caption, a labelled x axis in minutes per year, rows without y
+/// ticks (their names are drawn beside the bars), and a light vertical grid.
+pub struct BarFrame<'t> {
+    pub title: &'t str,
+    pub x_desc: &'t str,
+    pub y_desc: &'t str,
+    pub x_range: std::ops::Range<f64>,
+    pub rows: usize,
+    /// Width of the row labels, pixels.
+    pub label_width: u32,
+    /// Margin right of the plot, pixels: room for per-row figures, 16 when there are none.
+    pub right_margin: u32,
+}
+
+/// Builds and draws a [`BarFrame`] on `plot`, returning the chart to draw bars into.
+pub fn bar_frame<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    frame: &BarFrame<'_>,
+) -> Result<
+    plotters::chart::ChartContext<
+        'a,
+        DB,
+        plotters::coord::cartesian::Cartesian2d<
+            plotters::coord::types::RangedCoordf64,
+            plotters::coord::types::RangedCoordf64,
+        >,
+    >,
+    String,
+> {
+    let mut chart = plotters::prelude::ChartBuilder::on(plot)
+        .caption(frame.title, (FONT, 20).into_font())
+        .margin(16)
+        .margin_right(frame.right_margin)
+        .x_label_area_size(48)
+        .y_label_area_size(frame.label_width + 44)
+        .build_cartesian_2d(frame.x_range.clone(), 0.0..frame.rows as f64)
+        .or_draw()?;
+    chart
+        .configure_mesh()
+        .x_desc(frame.x_desc)
+        .x_label_formatter(&|value| axis_number(*value))
+        .y_desc(frame.y_desc)
+        .y_labels(0)
+        .disable_y_mesh()
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .light_line_style(GRID.mix(0.3))
+        .bold_line_style(GRID.mix(0.8))
+        .draw()
+        .or_draw()?;
+    Ok(chart)
+}
+
 /// An axis tick label: whole numbers from 10 up, one decimal below, and thousands grouped
 /// with a thin space so 12000 reads at a glance.
 pub fn axis_number(value: f64) -> String {

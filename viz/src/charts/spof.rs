@@ -4,16 +4,16 @@
 use plotters::backend::DrawingBackend;
 use plotters::coord::Shift;
 use plotters::element::PathElement;
-use plotters::prelude::{ChartBuilder, DrawingArea};
+use plotters::prelude::DrawingArea;
+use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
-use plotters::style::{Color, IntoFont};
 
 use drtwin_model::Twin;
 use drtwin_sim::Results;
 
 use super::{
-    FONT, GRID, Hatch, INK, LEGEND_ROW, OrDraw, PALETTE, Swatch, empty_state, hatched_rect, legend,
-    shorten, text, text_style, text_width,
+    BarFrame, Hatch, INK, LEGEND_ROW, OrDraw, PALETTE, Swatch, bar_frame, empty_state,
+    hatched_rect, legend, shorten, text, text_style, text_width,
 };
 use crate::document::ranked_spof;
 use crate::text::{minutes, name_of};
@@ -60,26 +60,18 @@ pub fn draw<DB: DrawingBackend>(
         * 1.15;
 
     let (plot, _) = root.split_vertically(130 + rows as u32 * ROW);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(title, (FONT, 20).into_font())
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(label_width + 44)
-        .build_cartesian_2d(0.0..high, 0.0..rows as f64)
-        .or_draw()?;
-    chart
-        .configure_mesh()
-        .x_desc("Downtime contribution (minutes per year)")
-        .x_label_formatter(&|value| super::axis_number(*value))
-        .y_desc("Component → endpoint")
-        .y_labels(0)
-        .disable_y_mesh()
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .light_line_style(GRID.mix(0.3))
-        .bold_line_style(GRID.mix(0.8))
-        .draw()
-        .or_draw()?;
+    let chart = bar_frame(
+        &plot,
+        &BarFrame {
+            title,
+            x_desc: "Downtime contribution (minutes per year)",
+            y_desc: "Component → endpoint",
+            x_range: 0.0..high,
+            rows,
+            label_width,
+            right_margin: 16,
+        },
+    )?;
     let area = chart.plotting_area();
     let map = |x: f64, y: f64| area.map_coordinate(&(x.clamp(0.0, high), y));
 
