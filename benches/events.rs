@@ -82,22 +82,7 @@ fn per_event(c: &mut Criterion) {
 }
 
 fn quiet_year(c: &mut Criterion) {
-    let silence = [
-        "service-crash-rate",
-        "memory-pressure-kill-rate",
-        "database-crash-rate",
-        "tunnel-update-exit-rate",
-        "tunnel-edge-disconnect-rate",
-        "uplink-outage-rate",
-        "dns-outage-rate",
-        "power-outage-rate",
-        "disk-failure-rate",
-        "logic-board-failure-rate",
-        "os-update-reboot-rate",
-        "api-outage-rate",
-        "load-spike-rate",
-    ];
-    let zeros: Vec<String> = silence.iter().map(|name| format!("\"{name}\": 0.0")).collect();
+    let zeros = drtwin_sim::testing::silenced_rates();
     let overrides = format!("{{{}, \"backup-failure-probability\": 0.0}}", zeros.join(", "));
     let assumptions = match Assumptions::shipped().with_overrides(&overrides) {
         Ok(assumptions) => assumptions,

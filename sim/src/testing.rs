@@ -390,6 +390,29 @@ pub fn reference_twin() -> Twin {
 }
 
 /// Every-minute cron schedule, for tests of dense schedules.
+/// Every assumption that makes something fail in the background; tests and benchmarks zero
+/// them to watch one mechanism at a time.
+pub const BACKGROUND_FAILURE_RATES: [&str; 13] = [
+    "service-crash-rate",
+    "memory-pressure-kill-rate",
+    "database-crash-rate",
+    "tunnel-update-exit-rate",
+    "tunnel-edge-disconnect-rate",
+    "uplink-outage-rate",
+    "dns-outage-rate",
+    "power-outage-rate",
+    "disk-failure-rate",
+    "logic-board-failure-rate",
+    "os-update-reboot-rate",
+    "api-outage-rate",
+    "load-spike-rate",
+];
+
+/// `BACKGROUND_FAILURE_RATES` as entries of an assumptions override map, each set to zero.
+pub fn silenced_rates() -> Vec<String> {
+    BACKGROUND_FAILURE_RATES.iter().map(|name| format!("\"{name}\": 0.0")).collect()
+}
+
 pub fn every_minute() -> Schedule {
     Schedule {
         source: ScheduleSource::Cron,

@@ -24,22 +24,7 @@ const YEAR: f64 = 365.0 * DAY;
 /// The shipped table with every background failure switched off, people who take a month
 /// to notice anything unalerted, then `overrides` (a RON map without its braces).
 fn quiet(overrides: &str) -> Assumptions {
-    let silence = [
-        "service-crash-rate",
-        "memory-pressure-kill-rate",
-        "database-crash-rate",
-        "tunnel-update-exit-rate",
-        "tunnel-edge-disconnect-rate",
-        "uplink-outage-rate",
-        "dns-outage-rate",
-        "power-outage-rate",
-        "disk-failure-rate",
-        "logic-board-failure-rate",
-        "os-update-reboot-rate",
-        "api-outage-rate",
-        "load-spike-rate",
-    ];
-    let mut pairs: Vec<String> = silence.iter().map(|name| format!("\"{name}\": 0.0")).collect();
+    let mut pairs = drtwin_sim::testing::silenced_rates();
     pairs.push("\"human-unalerted-delay\": \"30d\"".into());
     pairs.push("\"monitor-restart-time\": \"20s\"".into());
     pairs.push("\"service-startup-time\": \"5s\"".into());

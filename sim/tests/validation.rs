@@ -30,22 +30,7 @@ fn api(host: &str) -> Kind {
 
 /// The shipped table with every background failure switched off, then `overrides`.
 fn quiet(overrides: &str) -> Assumptions {
-    let silence = [
-        "service-crash-rate",
-        "memory-pressure-kill-rate",
-        "database-crash-rate",
-        "tunnel-update-exit-rate",
-        "tunnel-edge-disconnect-rate",
-        "uplink-outage-rate",
-        "dns-outage-rate",
-        "power-outage-rate",
-        "disk-failure-rate",
-        "logic-board-failure-rate",
-        "os-update-reboot-rate",
-        "api-outage-rate",
-        "load-spike-rate",
-    ];
-    let zeros: Vec<String> = silence.iter().map(|name| format!("\"{name}\": 0.0")).collect();
+    let zeros = drtwin_sim::testing::silenced_rates();
     let assumptions = Assumptions::shipped().with_overrides(&format!("{{{}}}", zeros.join(", ")));
     assumptions.and_then(|a| a.with_overrides(overrides)).expect("test overrides are valid")
 }
