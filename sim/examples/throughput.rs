@@ -1,5 +1,6 @@
-//! Measures baseline trial-years per second on the reference twin:
-//! `cargo run --release -p drtwin-sim --example throughput [trials]`.
+//! Measures baseline trial-years per second on the reference twin, or on a twin file:
+//! `cargo run --release -p drtwin-sim --example throughput [trials] [twin.ron]`.
+//! `drtwin scan examples/macmini` writes the example's twin for the second form.
 
 use drtwin_sim::calendar::Clock;
 use drtwin_sim::engine::{Params, Plant};
@@ -7,15 +8,31 @@ use drtwin_sim::testing::reference_twin;
 use drtwin_sim::{Assumptions, RunConfig, run};
 
 fn main() {
-    let trials = std::env::args().nth(1).and_then(|text| text.parse().ok()).unwrap_or(100_000);
-    let twin = reference_twin();
+    let mut args = std::env::args().skip(1);
+    let trials = args.next().and_then(|text| text.parse().ok()).unwrap_or(100_000);
+    let twin = match args.next() {
+        None => reference_twin(),
+        Some(path) => {
+            let parsed = std::fs::read_to_string(&path)
+                .map_err(|error| error.to_string())
+                .and_then(|text| drtwin_model::Twin::from_ron(&text).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(twin) => twin,
+                Err(error) => return eprintln!("error: {path}: {error}"),
+            }
+        }
+    };
     let assumptions = Assumptions::shipped();
     let Ok(clock) = Clock::new(&twin.host.time_zone, 2027) else {
-        return;
+        return eprintln!("error: unknown time zone `{}`", twin.host.time_zone);
     };
     let plant = Plant::new(&twin, Params::new(&assumptions), clock);
     let config = RunConfig { trials, ..RunConfig::default() };
-    for threads in [1, 2] {
+    let threads: Vec<usize> = match std::env::var("THREADS") {
+        Ok(list) => list.split(',').filter_map(|t| t.parse().ok()).collect(),
+        Err(_) => vec![1, 2],
+    };
+    for threads in threads {
         let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else {
             return;
         };
@@ -30,12 +47,4 @@ fn main() {
             baseline.production.mean / 60.0
         );
     }
-    let started = std::time::Instant::now();
-    let config = RunConfig { trials: 10_000, scenario_trials: 2_000, ..RunConfig::default() };
-    let results = drtwin_sim::simulate(&twin, &assumptions, &config, &|_| {});
-    println!(
-        "full simulate (10k baseline, 2k per scenario): {:.2} s, {} scenarios",
-        started.elapsed().as_secs_f64(),
-        results.map(|r| r.scenarios.len()).unwrap_or(0)
-    );
 }

@@ -20,7 +20,7 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::assumptions::Assumptions;
 use crate::calendar::Clock;
-use crate::random::{Purpose, exponential, lognormal, normal_pair, stream, uniform};
+use crate::random::{Purpose, exponential, lognormal, stream, uniform};
 use crate::results::Mechanism;
 
 const YEAR: f64 = 365.0 * 86_400.0;
@@ -309,6 +309,12 @@ pub struct Plant {
     /// Processing order: alert paths first, then dependencies before dependents, endpoints
     /// last.
     pub order: Vec<usize>,
+    /// `order` without the nodes no measure of a background trial reads: kept are the
+    /// endpoints and everything their intervals are built from (requirements, the host, alert
+    /// paths) and the nightly backup with its requirements. A job that nothing needs, say a
+    /// log clean-up, costs nothing. Skipping a node changes no other node's draws, since
+    /// every node draws from its own streams.
+    pub measured: Vec<usize>,
     pub host: Option<usize>,
     pub endpoints: Vec<usize>,
     pub production: Vec<usize>,
@@ -348,6 +354,16 @@ pub struct TrialSpec {
     pub force_down: Option<usize>,
     pub force_up: Option<usize>,
     pub injection: Option<Injection>,
+    /// Compute only the nodes a measure reads ([`Plant::measured`]); other nodes are left
+    /// without intervals.
+    pub measured_only: bool,
+}
+
+impl TrialSpec {
+    /// A background trial-year for the estimators: only what they read is computed.
+    pub fn measured_year(trial: u64) -> TrialSpec {
+        TrialSpec { trial, background: true, measured_only: true, ..TrialSpec::default() }
+    }
 }
 
 /// Per-thread buffers reused across trials.
@@ -355,6 +371,9 @@ pub struct TrialSpec {
 pub struct Scratch {
     pub down: Vec<Vec<Interval>>,
     own: Vec<Interval>,
+    /// Where each sorted run of `own` starts, and the merge's cursors into them.
+    runs: Vec<usize>,
+    heads: Vec<(usize, usize)>,
     group: Vec<Interval>,
     other: Vec<Interval>,
     phases: Vec<f64>,
@@ -683,10 +702,28 @@ impl Plant {
             }
         }
 
+        // What a background trial's measures read, closed under what each node is built from.
+        let mut needed = vec![false; n];
+        let mut stack: Vec<usize> = endpoints.clone();
+        stack.extend(host);
+        stack.extend(probes.iter().flat_map(|p| p.via.iter().copied()));
+        stack.extend(backup.as_ref().map(|b| b.job));
+        while let Some(node) = stack.pop() {
+            if std::mem::replace(&mut needed[node], true) {
+                continue;
+            }
+            stack.extend(nodes[node].groups.iter().flat_map(|g| g.alternatives.iter().copied()));
+            if nodes[node].on_host {
+                stack.extend(host);
+            }
+        }
+        let measured = order.iter().copied().filter(|&node| needed[node]).collect();
+
         Plant {
             nodes,
             probes,
             order,
+            measured,
             host,
             endpoints,
             production,
@@ -761,21 +798,38 @@ pub fn is_down(intervals: &[Interval], t: f64) -> bool {
     overlapping(intervals, t, t + 1e-9).is_some()
 }
 
-/// Sorts `raw` and merges overlaps into `out`: each merged interval keeps the cause of its
-/// earliest part and the mechanism of its latest-ending part.
-fn merge_into(raw: &mut [Interval], out: &mut Vec<Interval>) {
+/// Merges the overlapping intervals of `raw` into `out`, in order of start (then end), so
+/// each merged interval keeps the cause of its earliest part and the mechanism of its
+/// latest-ending part.
+///
+/// `raw` is a few sorted runs end to end, each starting at an offset in `runs` (a failure
+/// mode's intervals, the host's, each requirement's), so a k-way merge of the runs stands in
+/// for a sort. Ties go to the earlier run, which gives the order a stable sort would. A run
+/// that is out of order (a what-if ride-through can shift an outage's start past the next
+/// one's) is sorted on its own first.
+fn merge_runs(
+    raw: &mut [Interval],
+    runs: &[usize],
+    heads: &mut Vec<(usize, usize)>,
+    out: &mut Vec<Interval>,
+) {
     out.clear();
-    // `raw` is a few sorted runs end to end (each failure mode, the host's intervals, each
-    // requirement): the stable sort finds and merges runs, and a single run is only
-    // checked. It needs no heap for the few dozen intervals a node collects.
     let order =
         |a: &Interval, b: &Interval| a.start.total_cmp(&b.start).then(a.end.total_cmp(&b.end));
-    if !raw.is_sorted_by(|a, b| order(a, b).is_le()) {
-        raw.sort_by(order);
+    heads.clear();
+    for (k, &from) in runs.iter().enumerate() {
+        let to = runs.get(k + 1).copied().unwrap_or(raw.len());
+        if from < to {
+            let run = &mut raw[from..to];
+            if !run.is_sorted_by(|a, b| order(a, b).is_le()) {
+                run.sort_by(order);
+            }
+            heads.push((from, to));
+        }
     }
-    for iv in raw.iter() {
+    let mut add = |iv: &Interval| {
         if iv.end <= iv.start {
-            continue;
+            return;
         }
         match out.last_mut() {
             Some(last) if iv.start <= last.end => {
@@ -785,6 +839,23 @@ fn merge_into(raw: &mut [Interval], out: &mut Vec<Interval>) {
                 }
             }
             _ => out.push(*iv),
+        }
+    };
+    if let [(from, to)] = heads[..] {
+        raw[from..to].iter().for_each(add);
+        return;
+    }
+    while !heads.is_empty() {
+        let mut best = 0;
+        for k in 1..heads.len() {
+            if order(&raw[heads[k].0], &raw[heads[best].0]).is_lt() {
+                best = k;
+            }
+        }
+        add(&raw[heads[best].0]);
+        heads[best].0 += 1;
+        if heads[best].0 == heads[best].1 {
+            heads.remove(best);
         }
     }
 }
@@ -1034,6 +1105,8 @@ impl Plant {
         let Scratch {
             down,
             own,
+            runs,
+            heads,
             group,
             other,
             phases,
@@ -1056,13 +1129,21 @@ impl Plant {
             phases.push(uniform(&mut rng) * probe.period);
         }
 
-        for &c in &self.order {
+        // An injected node may be one no measure reads: scenario trials run everything.
+        let order = if spec.measured_only && spec.injection.is_none() {
+            &self.measured
+        } else {
+            &self.order
+        };
+        for &c in order {
             let node = &self.nodes[c];
             own.clear();
+            runs.clear();
             let mut responses = stream(seed, spec.trial, c, Purpose::Responses);
             let forced_down =
                 spec.force_down == Some(c) || (node.refuses_config && spec.force_up != Some(c));
             if forced_down {
+                runs.push(own.len());
                 own.push(Interval {
                     start: 0.0,
                     end: length,
@@ -1076,6 +1157,7 @@ impl Plant {
                 let view = View { down, phases };
                 let mut failures = stream(seed, spec.trial, c, Purpose::Failures);
                 for rated in &node.modes {
+                    runs.push(own.len());
                     if rated.mode == Mode::DiskFull {
                         let Some(fill) = node.fill_time else { continue };
                         let fill = fill * lognormal(&mut failures, 1.0, self.params.growth_spread);
@@ -1125,11 +1207,13 @@ impl Plant {
                 let view = View { down, phases };
                 let mut rng = stream(seed, spec.trial, c, Purpose::Scenario);
                 let at = injection.at;
+                runs.push(own.len());
                 own.push(self.resolve(c, injection.mode, at, f64::INFINITY, &mut rng, &view));
             }
 
             // The off-site endpoint is down while the latest off-site copy is stale.
             if self.offsite_endpoints.contains(&c) && !forced_down {
+                runs.push(own.len());
                 self.staleness(backups, failed_backups, own);
             }
 
@@ -1138,6 +1222,7 @@ impl Plant {
                 && host != c
                 && !forced_down
             {
+                runs.push(own.len());
                 for (k, iv) in down[host].iter().enumerate() {
                     let login = if node.agent { login_delay.get(k).copied() } else { None };
                     let login = login.unwrap_or(0.0);
@@ -1181,6 +1266,7 @@ impl Plant {
                         Some(host) if node.on_host && host != c => &down[host],
                         _ => &[],
                     };
+                    runs.push(own.len());
                     for iv in intervals {
                         let mut after = *iv;
                         // A caller restarted with the host does not keep a hung call.
@@ -1199,7 +1285,7 @@ impl Plant {
 
             *events += own.len() as u64;
             let mut merged = std::mem::take(&mut down[c]);
-            merge_into(own, &mut merged);
+            merge_runs(own, runs, heads, &mut merged);
             for iv in merged.iter_mut() {
                 iv.end = iv.end.min(length);
             }
@@ -1245,23 +1331,11 @@ impl Plant {
         } else {
             self.params.backup_failure
         };
-        // A night's run is the hottest draw of a trial (one per firing, every trial), so
-        // durations come two at a time from one polar pair, and the job's down-intervals
-        // are walked with a cursor since firings are sorted.
+        // The job's down-intervals are walked with a cursor since firings are sorted.
         let (median, sigma) = (self.params.backup_median, self.params.job_spread);
-        let mut spare: Option<f64> = None;
         let mut cursor = 0;
         for &firing in &plan.firings {
-            let duration = if sigma <= 0.0 {
-                median
-            } else {
-                let z = spare.take().unwrap_or_else(|| {
-                    let (first, second) = normal_pair(&mut rng);
-                    spare = Some(second);
-                    first
-                });
-                median * (sigma * z).exp()
-            };
+            let duration = lognormal(&mut rng, median, sigma);
             let failed_randomly = uniform(&mut rng) < failure;
             if spec.force_down == Some(job) || failed_randomly {
                 continue;
@@ -1355,6 +1429,66 @@ mod tests {
         }
     }
 
+    /// The merge of sorted runs gives what a stable sort of the whole and one sweep gave,
+    /// on runs drawn at random with ties, empty intervals and one run out of order.
+    #[test]
+    fn merging_runs_matches_a_stable_sort() {
+        let mut rng = stream(5, 0, 0, Purpose::Failures);
+        for case in 0..200 {
+            let mut raw = Vec::new();
+            let mut runs = Vec::new();
+            for run in 0..(1 + case % 6) {
+                runs.push(raw.len());
+                let mut t = 0.0;
+                for k in 0..(case % 9) {
+                    t += (uniform(&mut rng) * 4.0).floor();
+                    let length = (uniform(&mut rng) * 5.0).floor();
+                    let mechanism = if k % 2 == 0 { Mechanism::Human } else { Mechanism::Monitor };
+                    raw.push(Interval { start: t, end: t + length, cause: run, mechanism });
+                }
+            }
+            if case % 7 == 0 && raw.len() > 1 {
+                raw.swap(0, 1);
+            }
+            let mut sorted = raw.clone();
+            sorted.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.end.total_cmp(&b.end)));
+            let mut expected: Vec<Interval> = Vec::new();
+            for iv in sorted.iter().filter(|iv| iv.end > iv.start) {
+                match expected.last_mut() {
+                    Some(last) if iv.start <= last.end => {
+                        if iv.end > last.end {
+                            last.end = iv.end;
+                            last.mechanism = iv.mechanism;
+                        }
+                    }
+                    _ => expected.push(*iv),
+                }
+            }
+            let mut out = Vec::new();
+            merge_runs(&mut raw, &runs, &mut Vec::new(), &mut out);
+            assert_eq!(out, expected, "case {case}");
+        }
+    }
+
+    /// Skipping the nodes no measure reads leaves every endpoint's intervals as they were.
+    #[test]
+    fn measured_trials_keep_the_endpoints_intervals() {
+        let twin = crate::testing::reference_twin();
+        let clock = Clock::new(&twin.host.time_zone, 2027).unwrap();
+        let plant = Plant::new(&twin, Params::new(&Assumptions::shipped()), clock);
+        assert!(plant.measured.len() < plant.order.len(), "nothing to skip in the reference twin");
+        let (mut all, mut measured) = (plant.scratch(), plant.scratch());
+        for trial in 0..50 {
+            let spec = TrialSpec::measured_year(trial);
+            plant.run(3, &TrialSpec { measured_only: false, ..spec }, &mut all);
+            plant.run(3, &spec, &mut measured);
+            for &e in &plant.endpoints {
+                assert_eq!(all.down[e], measured.down[e], "trial {trial}, {}", plant.nodes[e].id);
+            }
+            assert_eq!(all.backups, measured.backups);
+        }
+    }
+
     #[test]
     fn merge_keeps_first_cause_and_last_mechanism() {
         let iv = |start, end, cause, mechanism| Interval { start, end, cause, mechanism };
@@ -1364,7 +1498,7 @@ mod tests {
             iv(20.0, 21.0, 3, Mechanism::Human),
         ];
         let mut out = Vec::new();
-        merge_into(&mut raw, &mut out);
+        merge_runs(&mut raw, &[0, 1, 2], &mut Vec::new(), &mut out);
         assert_eq!(
             out,
             vec![iv(0.0, 9.0, 1, Mechanism::Monitor), iv(20.0, 21.0, 3, Mechanism::Human)]

@@ -16,6 +16,11 @@ pub struct Welford {
 }
 
 impl Welford {
+    /// The moments of `n` zeros.
+    pub fn zeros(n: u64) -> Welford {
+        Welford { n, mean: 0.0, m2: 0.0 }
+    }
+
     pub fn push(&mut self, x: f64) {
         self.n += 1;
         let delta = x - self.mean;

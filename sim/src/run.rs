@@ -70,7 +70,11 @@ where
     total_state
 }
 
-/// Seconds in the union of the given nodes' down-intervals.
+/// Seconds in the union of the given nodes' down-intervals that `keep` accepts.
+///
+/// Each node's list is sorted and disjoint, so the union is built one list at a time by a
+/// linear merge, without sorting: `buffer` holds the union so far, the next union is
+/// written behind it, and the old one is dropped.
 pub fn union_seconds(
     scratch: &Scratch,
     nodes: &[usize],
@@ -79,18 +83,34 @@ pub fn union_seconds(
 ) -> f64 {
     buffer.clear();
     for &node in nodes {
-        buffer.extend(scratch.down[node].iter().filter(|iv| keep(iv)));
-    }
-    buffer.sort_unstable_by(|a, b| a.start.total_cmp(&b.start));
-    let (mut sum, mut reach) = (0.0, f64::NEG_INFINITY);
-    for iv in buffer.iter() {
-        let start = iv.start.max(reach);
-        if iv.end > start {
-            sum += iv.end - start;
+        let list = &scratch.down[node];
+        let before = buffer.len();
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let from_union = match (buffer[..before].get(i), list.get(j)) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(a), Some(b)) => a.start <= b.start,
+            };
+            let iv = if from_union {
+                i += 1;
+                buffer[i - 1]
+            } else {
+                j += 1;
+                if !keep(&list[j - 1]) {
+                    continue;
+                }
+                list[j - 1]
+            };
+            match buffer[before..].last_mut() {
+                Some(last) if iv.start <= last.end => last.end = last.end.max(iv.end),
+                _ => buffer.push(iv),
+            }
         }
-        reach = reach.max(iv.end);
+        buffer.drain(..before);
     }
-    sum
+    buffer.iter().map(|iv| iv.end - iv.start).sum()
 }
 
 /// The baseline's running sums.
@@ -104,6 +124,9 @@ pub struct Baseline {
     pub by_cause: Vec<Welford>,
     /// Seconds per year any production endpoint is down.
     pub production: Welford,
+    /// One trial's seconds per cause, and which causes it touched: a block's scratch space.
+    cause_seconds: Vec<f64>,
+    touched: Vec<usize>,
 }
 
 impl Baseline {
@@ -115,6 +138,8 @@ impl Baseline {
             outages: vec![Welford::default(); endpoints],
             by_cause: vec![Welford::default(); endpoints * plant.len()],
             production: Welford::default(),
+            cause_seconds: vec![0.0; plant.len()],
+            touched: Vec::new(),
         }
     }
 
@@ -124,7 +149,13 @@ impl Baseline {
         for (mine, theirs) in pairs {
             mine.iter_mut().zip(theirs).for_each(|(a, b)| a.merge(b));
         }
-        self.by_cause.iter_mut().zip(&other.by_cause).for_each(|(a, b)| a.merge(b));
+        // A block pushes a cause's seconds only in the trials where it cost something: the
+        // other trials count as zeros.
+        for (mine, theirs) in self.by_cause.iter_mut().zip(&other.by_cause) {
+            let mut theirs = *theirs;
+            theirs.merge(&Welford::zeros(other.trials - theirs.n));
+            mine.merge(&theirs);
+        }
         self.production.merge(&other.production);
     }
 }
@@ -146,24 +177,25 @@ pub fn baseline(plant: &Plant, config: &RunConfig, progress: &(dyn Fn(u64) + Syn
             progress,
             || Baseline::new(plant),
             |state, scratch, buffer, trial| {
-                let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
+                let spec = TrialSpec::measured_year(trial);
                 plant.run(config.seed, &spec, scratch);
                 state.trials += 1;
                 for (k, &endpoint) in plant.endpoints.iter().enumerate() {
                     let intervals = &scratch.down[endpoint];
                     state.downtime[k].push(total(intervals));
                     state.outages[k].push(intervals.len() as f64);
-                    let row = &mut state.by_cause[k * n..(k + 1) * n];
-                    // Most cells are zero in most trials: push the trial's sums per cause
-                    // without a per-trial allocation by walking the intervals per cause.
-                    for (cause, cell) in row.iter_mut().enumerate() {
-                        let mut sum = 0.0;
-                        for iv in intervals {
-                            if iv.cause as usize == cause {
-                                sum += iv.end - iv.start;
-                            }
+                    // Most causes cost nothing in most trials: one pass sums the trial's
+                    // seconds per cause, and only those that cost something are pushed.
+                    let Baseline { by_cause, cause_seconds, touched, .. } = state;
+                    for iv in intervals.iter().filter(|iv| iv.end > iv.start) {
+                        let cause = iv.cause as usize;
+                        if cause_seconds[cause] == 0.0 {
+                            touched.push(cause);
                         }
-                        cell.push(sum);
+                        cause_seconds[cause] += iv.end - iv.start;
+                    }
+                    for cause in touched.drain(..) {
+                        by_cause[k * n + cause].push(std::mem::take(&mut cause_seconds[cause]));
                     }
                 }
                 state.production.push(union_seconds(scratch, &plant.production, buffer, &|_| true));
@@ -264,7 +296,7 @@ pub fn spof(
             progress,
             || Importance { cells: vec![Default::default(); plant.endpoints.len()] },
             |state, scratch, _, trial| {
-                let base = TrialSpec { trial, background: true, ..TrialSpec::default() };
+                let base = TrialSpec::measured_year(trial);
                 let specs = [
                     base,
                     TrialSpec { force_down: Some(candidate), ..base },
@@ -451,7 +483,7 @@ pub fn sensitivity(
             &quiet,
             Welford::default,
             |state, scratch, buffer, trial| {
-                let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
+                let spec = TrialSpec::measured_year(trial);
                 variant.run(config.seed, &spec, scratch);
                 state.push(union_seconds(scratch, &variant.production, buffer, &|_| true));
             },
@@ -683,5 +715,30 @@ mod tests {
         assert_eq!(a.cut_order, Some(1));
         // Q1 = 1: forced down, the endpoint is down all year, so RAW is exactly 1/Q.
         assert!((a.birnbaum.value + closed_form(3, &up, Some((0, false))) - 1.0).abs() < 0.02);
+    }
+
+    /// The union's length, against a grid count over a few overlapping lists, with and
+    /// without a filter on the cause.
+    #[test]
+    fn union_seconds_counts_overlaps_once() {
+        let iv = |start, end, cause| Interval {
+            start,
+            end,
+            cause,
+            mechanism: crate::results::Mechanism::Human,
+        };
+        let mut scratch = Scratch::default();
+        scratch.down = vec![
+            vec![iv(0.0, 4.0, 0), iv(10.0, 12.0, 1), iv(20.0, 30.0, 0)],
+            vec![iv(2.0, 6.0, 1), iv(11.0, 15.0, 0), iv(29.0, 31.0, 1)],
+            vec![],
+            vec![iv(5.0, 5.5, 2), iv(40.0, 41.0, 2)],
+        ];
+        let mut buffer = Vec::new();
+        let all = union_seconds(&scratch, &[0, 1, 2, 3], &mut buffer, &|_| true);
+        assert_eq!(all, 6.0 + 5.0 + 11.0 + 1.0);
+        let only_zero = union_seconds(&scratch, &[0, 1, 2, 3], &mut buffer, &|iv| iv.cause == 0);
+        assert_eq!(only_zero, 4.0 + 4.0 + 10.0);
+        assert_eq!(union_seconds(&scratch, &[2], &mut buffer, &|_| true), 0.0);
     }
 }

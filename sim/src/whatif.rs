@@ -687,7 +687,7 @@ pub fn compare_seeds(
         progress,
         || Paired::new(slots),
         |state, scratch, buffer, trial| {
-            let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
+            let spec = TrialSpec::measured_year(trial);
             base.run(config.seed, &spec, scratch);
             let Paired { base: sums, row, .. } = state;
             measure(&base, &base_family, scratch, buffer, &|e| Some(e), &mut |slot, seconds| {
