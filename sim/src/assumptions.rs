@@ -3,7 +3,8 @@
 //! The shipped table lives in `sim/assumptions.ron` and is compiled in. A user's file
 //! overrides single values by name (`{"power-outage-rate": 3.0, "human-response-day":
 //! "1h"}`); an unknown name or a value of the wrong kind is an error with line and column.
-//! Internally every value is a plain `f64`: rates per year, durations in seconds.
+//! Internally every value is a plain `f64`: rates per year, durations in seconds, a law's
+//! index in [`LAWS`].
 
 use std::collections::BTreeMap;
 
@@ -27,7 +28,12 @@ pub enum ValueKind {
     Fraction,
     /// Any other number (a sigma, an hour, bytes per second).
     Number,
+    /// A probability law by name, one of [`LAWS`]; held as its index.
+    Law,
 }
+
+/// The laws a `Law` value may name, in the order of their index.
+pub const LAWS: [&str; 2] = ["lognormal", "exponential"];
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
@@ -173,6 +179,7 @@ pub fn display(kind: ValueKind, value: f64) -> String {
     match kind {
         ValueKind::Duration => Duration::from_secs(value).to_string(),
         ValueKind::Rate => format!("{value}/yr"),
+        ValueKind::Law => LAWS.get(value as usize).unwrap_or(&"?").to_string(),
         ValueKind::Fraction | ValueKind::Number => format!("{value}"),
     }
 }
@@ -184,6 +191,17 @@ fn convert(kind: ValueKind, raw: &RawValue) -> Result<f64, String> {
         }
         (ValueKind::Duration, RawValue::Number(number)) => {
             Err(format!("`{number}` has no unit (hint: write e.g. `\"90s\"` or `\"2h\"`)"))
+        }
+        (ValueKind::Law, RawValue::Text(text)) => {
+            LAWS.iter().position(|law| law == text).map(|index| index as f64).ok_or_else(|| {
+                format!(
+                    "unknown law `{text}` (hint: one of {})",
+                    LAWS.map(|l| format!("`{l}`")).join(", ")
+                )
+            })
+        }
+        (ValueKind::Law, RawValue::Number(number)) => {
+            Err(format!("expected a law's name, found `{number}` (hint: `\"exponential\"`)"))
         }
         (_, RawValue::Text(text)) => Err(format!("expected a number, found `\"{text}\"`")),
         (ValueKind::Fraction, RawValue::Number(number)) if !(0.0..=1.0).contains(number) => {
@@ -227,6 +245,9 @@ mod tests {
             .unwrap();
         assert_eq!(assumptions.get("power-outage-rate"), 3.0);
         assert_eq!(assumptions.get("human-response-day"), 3600.0);
+        let law =
+            Assumptions::shipped().with_overrides("{\"outage-duration-law\": \"exponential\"}");
+        assert_eq!(law.unwrap().get("outage-duration-law"), 1.0);
         let used = assumptions.used();
         let power = used.iter().find(|u| u.name == "power-outage-rate").unwrap();
         assert!(power.overridden);
@@ -244,6 +265,10 @@ mod tests {
         }
         let error = Assumptions::shipped().with_overrides("{\"human-response-day\": 30.0}");
         assert!(matches!(error, Err(SimError::Assumptions { .. })));
+        let error = Assumptions::shipped().with_overrides("{\"outage-duration-law\": \"weibull\"}");
+        assert!(
+            matches!(error, Err(SimError::Assumptions { message, .. }) if message.contains("`exponential`"))
+        );
         let error = Assumptions::shipped().with_overrides("{\"power-outage-rate\": }");
         assert!(matches!(error, Err(SimError::Assumptions { line: 1, .. })));
     }

@@ -56,6 +56,7 @@ pub struct Params {
     pub api_rate: f64,
     pub api_median: f64,
     pub spread: f64,
+    pub outage_law: OutageLaw,
     pub response_day: f64,
     pub fix_time: f64,
     pub unalerted: f64,
@@ -80,7 +81,7 @@ pub struct Params {
 }
 
 /// Every assumption name the engine reads (a test checks each exists in the shipped table).
-pub const NAMES_READ: [&str; 50] = [
+pub const NAMES_READ: [&str; 51] = [
     "service-crash-rate",
     "crash-ending-error-exit",
     "crash-ending-crash-signal",
@@ -110,6 +111,7 @@ pub const NAMES_READ: [&str; 50] = [
     "api-outage-rate",
     "api-outage-median",
     "outage-duration-spread",
+    "outage-duration-law",
     "human-response-day",
     "human-fix-time",
     "human-unalerted-delay",
@@ -165,6 +167,11 @@ impl Params {
             api_rate: rate("api-outage-rate"),
             api_median: a.get("api-outage-median"),
             spread: a.get("outage-duration-spread"),
+            outage_law: if a.get("outage-duration-law") == 1.0 {
+                OutageLaw::Exponential
+            } else {
+                OutageLaw::Lognormal
+            },
             response_day: a.get("human-response-day"),
             fix_time: a.get("human-fix-time"),
             unalerted: a.get("human-unalerted-delay"),
@@ -188,6 +195,15 @@ impl Params {
             stale_after: a.get("backup-stale-after"),
         }
     }
+}
+
+/// How long a self-healing outage lasts, given its median.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutageLaw {
+    /// Lognormal with the median and `outage-duration-spread` as sigma.
+    Lognormal,
+    /// Exponential with the same median (mean median / ln 2): memoryless repair.
+    Exponential,
 }
 
 /// What a node is, as far as the engine cares.
@@ -1053,7 +1069,11 @@ impl Plant {
                 iv
             }
             Mode::Blip { median } => {
-                let end = t + lognormal(rng, median, p.spread);
+                let duration = match p.outage_law {
+                    OutageLaw::Lognormal => lognormal(rng, median, p.spread),
+                    OutageLaw::Exponential => exponential(rng, std::f64::consts::LN_2 / median),
+                };
+                let end = t + duration;
                 // What-if hook: an outage shorter than the ride-through leaves an empty
                 // interval, which merging drops.
                 let start = (t + self.nodes[c].ride_through).min(end);
@@ -1178,27 +1198,26 @@ impl Plant {
                         }
                         continue;
                     }
-                    // A process cannot end again while it is down: its next ending comes an
-                    // exponential run time after it is back (memoryless, so the rate while
-                    // running is unchanged), and that run time decides how much of the
-                    // throttle interval is left, so crashes in quick succession crash-loop
-                    // at launchd's pace. Self-healing outages overlap and merge instead.
-                    // FIXME: run time is tracked per failure mode; a kill shortly after a
+                    // What is down cannot fail again in the same way: the next failure comes
+                    // an exponential up-time after it is back (memoryless, so the rate while
+                    // up is unchanged). Up and down times alternate, the two-state model
+                    // whose availability is MTTF / (MTTF + MTTR). For a process the up-time
+                    // also decides how much of launchd's throttle interval is left, so
+                    // crashes in quick succession crash-loop at launchd's pace.
+                    // FIXME: up-time is tracked per failure mode; a kill shortly after a
                     // crash of the same process is charged no throttle.
                     let process =
                         matches!(rated.mode, Mode::Crash | Mode::Ends(_) | Mode::DatabaseCrash);
-                    let mut running_since = f64::NEG_INFINITY;
+                    let mut up_since = f64::NEG_INFINITY;
                     let mut t = exponential(&mut failures, rated.rate);
                     while t < length {
-                        let run_time = if process { t - running_since } else { f64::INFINITY };
+                        let run_time = if process { t - up_since } else { f64::INFINITY };
                         let iv = self.resolve(c, rated.mode, t, run_time, &mut responses, &view);
                         own.push(iv);
+                        up_since = iv.end;
                         t += exponential(&mut failures, rated.rate);
-                        if process {
-                            running_since = iv.end;
-                            if t < iv.end {
-                                t = iv.end + exponential(&mut failures, rated.rate);
-                            }
+                        if t < iv.end {
+                            t = iv.end + exponential(&mut failures, rated.rate);
                         }
                     }
                 }

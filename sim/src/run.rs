@@ -548,7 +548,7 @@ mod tests {
     use drtwin_model::{Access, Kind, NetworkKind, Tier};
 
     /// Rate 50/yr with a 1-day median and σ = 1: mean outage e^½ days, so the share of
-    /// time down is 1 − exp(−λ·E[D]) (overlapping outages merge, an M/G/∞ occupancy).
+    /// time down is λ·E[D]/(1 + λ·E[D]) (up and down times alternate).
     fn assumptions() -> Assumptions {
         Assumptions::shipped()
             .with_overrides(
@@ -559,7 +559,8 @@ mod tests {
     }
 
     fn q() -> f64 {
-        1.0 - (-(50.0 / 365.0) * 0.5f64.exp()).exp()
+        let x = 50.0 / 365.0 * 0.5f64.exp();
+        x / (1.0 + x)
     }
 
     /// Builds `E` over links `a`, `b`, ...: `groups` lists (from, to, any_of group).

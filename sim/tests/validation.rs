@@ -2,15 +2,15 @@
 //! the 95% confidence interval the estimators report, and a check that those intervals
 //! cover the true value as often as they claim.
 //!
-//! The engine's outage process for a self-healing component is: failures arrive as a
-//! Poisson stream of rate λ whether or not the component is already down, each lasts an
-//! independent time D, and overlapping outages merge. The component is then down at time
-//! t exactly when some failure arrived in (t − D, t] — the M/G/∞ queue — so it is down with
-//! probability 1 − exp(−λ·E[D]) in steady state whatever the distribution of D, and, from
-//! a quiet start at t = 0, with probability 1 − exp(−λ·min(t, D)) for a fixed D. Merged
-//! outages start at rate λ·exp(−λ·E[D]) (an arrival that finds the component up). The
-//! classic two-state answer MTTR/(MTTF + MTTR) agrees with these to first order in λ·E[D];
-//! the tests below use λ·E[D] large enough to tell the two apart.
+//! The engine's outage process for a self-healing component alternates: up for an
+//! exponential time of rate λ (a component that is down does not fail again), then down
+//! for an independent repair time D. In steady state it is down MTTR / (MTTF + MTTR) =
+//! λ·E[D] / (1 + λ·E[D]) of the time whatever the law of D (renewal–reward). A trial
+//! starts with everything up, so the expected share of a year differs from the steady
+//! state by a start-up transient: with exponential failure and repair (rates λ and μ) the
+//! component is down at t with probability λ/(λ+μ)·(1 − e^(−(λ+μ)t)); for other repair
+//! laws the same probability p(t) solves the renewal equation
+//! p(t) = ∫₀ᵗ λ·(1 − p(s))·P(D > t − s) ds, which the tests integrate numerically.
 //!
 //! Everything here runs the engine directly ([`Plant::run`]) or through the baseline
 //! estimator ([`run::baseline`]), with fixed seeds.
@@ -72,33 +72,42 @@ fn covers(what: &str, estimate: &Welford, truth: f64) {
     );
 }
 
-/// The expected fraction of a year, from a quiet start, that a structure function `f` of
-/// independent components is down, each component down at t with probability
-/// q(t) = 1 − exp(−λ·∫₀ᵗ P(D > s) ds). `survival` is P(D > s), negligible past `horizon`.
+/// The expected fraction of a year, from an all-up start, that a structure function `f` of
+/// independent components is down, each an alternating process with failure rate `rate`
+/// and repair survival `survival(s)` = P(D > s) of mean `mean_repair`. p(t) comes from the
+/// renewal equation on a grid up to `horizon`, by which time it has settled; after that the
+/// steady state holds.
 fn expected_fraction_of(
     rate: f64,
     survival: &dyn Fn(f64) -> f64,
+    mean_repair: f64,
     horizon: f64,
     f: &dyn Fn(f64) -> f64,
 ) -> f64 {
-    let steps = 20_000;
+    let steps = 4_000;
     let h = horizon / steps as f64;
-    let (mut mean_busy, mut ramp) = (0.0, 0.0);
+    // Starts of outages per unit time at each grid point: λ·(1 − p).
+    let mut starts = Vec::with_capacity(steps + 1);
     let mut previous = f(0.0);
+    let mut ramp = 0.0;
+    starts.push(rate);
     for k in 1..=steps {
-        let s = k as f64 * h;
-        // Midpoint rule for the inner integral, trapezoid for the outer one.
-        mean_busy += survival(s - h / 2.0) * h;
-        let current = f(1.0 - (-rate * mean_busy).exp());
+        // Midpoint rule for the convolution, trapezoid for the year's integral.
+        let down: f64 =
+            (0..k).map(|j| starts[j] * h * survival((k - j) as f64 * h - h / 2.0)).sum();
+        starts.push(rate * (1.0 - down));
+        let current = f(down);
         ramp += (previous + current) / 2.0 * h;
         previous = current;
     }
-    (ramp + (YEAR - horizon) * previous) / YEAR
+    let steady = rate * mean_repair / (1.0 + rate * mean_repair);
+    (ramp + (YEAR - horizon) * f(steady)) / YEAR
 }
 
-/// [`expected_fraction_of`] for a fixed outage duration.
+/// [`expected_fraction_of`] for a fixed repair time.
 fn expected_fraction(rate: f64, duration: f64, f: &dyn Fn(f64) -> f64) -> f64 {
-    expected_fraction_of(rate, &|s| if s < duration { 1.0 } else { 0.0 }, duration, f)
+    let survival = |s: f64| if s < duration { 1.0 } else { 0.0 };
+    expected_fraction_of(rate, &survival, duration, 20.0 * duration, f)
 }
 
 /// One external API behind a production endpoint.
@@ -115,9 +124,38 @@ fn down_fraction(node: usize) -> impl Fn(&Plant, &drtwin_sim::engine::Scratch) -
 }
 
 #[test]
-fn one_component_unavailability_is_one_minus_exp_of_rate_times_mean_repair() {
-    // 400 outages a year of 2 h fixed: λ·D ≈ 0.091, so Q ≈ 0.087 while the two-state
-    // MTTR/(MTTF + MTTR) gives 0.084, and the first-order λ·D gives 0.091.
+fn one_component_with_exponential_failure_and_repair() {
+    // 400 failures a year, repairs exponential with a 2-hour median (MTTR = 2 h / ln 2).
+    let twin = single_api();
+    let assumptions = quiet(
+        "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \
+         \"outage-duration-law\": \"exponential\"}",
+    );
+    let plant = plant(&twin, &assumptions);
+    let e = index(&plant, "endpoint:e");
+    let (failure, repair) = (400.0 / YEAR, std::f64::consts::LN_2 / 7200.0);
+    let both = failure + repair;
+    let steady = failure / both;
+    let truth = steady * (1.0 - (1.0 - (-both * YEAR).exp()) / (both * YEAR));
+    let estimate = background(&plant, 10, 3000, &down_fraction(e));
+    covers("exponential failure and repair", &estimate, truth);
+    // The steady-state availability μ/(λ+μ): the start-up transient moves the yearly
+    // figure by steady/((λ+μ)·L), a tenth of the interval's half-width here.
+    let availability = 1.0 - estimate.mean;
+    assert!(
+        (availability - repair / both).abs() <= estimate.half_width() + steady / (both * YEAR),
+        "availability {availability} vs μ/(λ+μ) = {}",
+        repair / both
+    );
+    // The first-order λ·MTTR is resolved away from the answer.
+    let first_order = failure / repair;
+    assert!((estimate.mean - first_order).abs() > 3.0 * estimate.half_width(), "not resolved");
+}
+
+#[test]
+fn one_component_unavailability_depends_only_on_the_mean_repair_time() {
+    // 400 outages a year of 2 h fixed: λ·D ≈ 0.091, so Q = 0.084, where the overlapping
+    // (M/G/∞) reading 1 − exp(−λ·D) would give 0.087.
     let twin = single_api();
     let fixed = quiet(
         "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 0.0}",
@@ -128,8 +166,8 @@ fn one_component_unavailability_is_one_minus_exp_of_rate_times_mean_repair() {
     let truth = expected_fraction(rate, 7200.0, &|q| q);
     let estimate = background(&plant, 11, 3000, &down_fraction(e));
     covers("fixed repair", &estimate, truth);
-    let two_state = rate * 7200.0 / (1.0 + rate * 7200.0);
-    assert!((estimate.mean - two_state).abs() > 3.0 * estimate.half_width(), "not resolved");
+    let overlapping = 1.0 - (-rate * 7200.0f64).exp();
+    assert!((estimate.mean - overlapping).abs() > 3.0 * estimate.half_width(), "not resolved");
 
     // Spread-out repair times (lognormal, σ = 1): only the mean repair time matters.
     let spread = quiet(
@@ -137,15 +175,16 @@ fn one_component_unavailability_is_one_minus_exp_of_rate_times_mean_repair() {
     );
     let plant_spread = self::plant(&twin, &spread);
     let survival = |s: f64| drtwin_sim::random::lognormal_exceeds(7200.0, 1.0, s);
-    let truth = expected_fraction_of(rate, &survival, 7200.0 * 200.0, &|q| q);
-    let steady = 1.0 - (-rate * 7200.0 * (0.5f64).exp()).exp();
+    let mean = 7200.0 * 0.5f64.exp();
+    let truth = expected_fraction_of(rate, &survival, mean, 7200.0 * 200.0, &|q| q);
+    let steady = rate * mean / (1.0 + rate * mean);
     assert!((truth - steady).abs() < 1e-3, "{truth} vs steady state {steady}");
     let estimate = background(&plant_spread, 12, 3000, &down_fraction(e));
     covers("lognormal repair", &estimate, truth);
 }
 
 #[test]
-fn merged_outages_start_at_rate_times_probability_up() {
+fn outages_start_at_rate_times_probability_up() {
     let twin = single_api();
     let assumptions = quiet(
         "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 0.0}",
@@ -153,10 +192,9 @@ fn merged_outages_start_at_rate_times_probability_up() {
     let plant = plant(&twin, &assumptions);
     let e = index(&plant, "endpoint:e");
     let count = background(&plant, 13, 3000, &|_, scratch| scratch.down[e].len() as f64);
-    // From a quiet start: ∫₀ᴸ λ·exp(−λ·min(t, D)) dt.
+    // λ·∫₀ᴸ (1 − p(t)) dt: the rate times the expected up time of the year.
     let (rate, duration) = (400.0 / YEAR, 7200.0);
-    let truth =
-        (1.0 - (-rate * duration).exp()) + rate * (YEAR - duration) * (-rate * duration).exp();
+    let truth = rate * YEAR * (1.0 - expected_fraction(rate, duration, &|q| q));
     covers("outages per year", &count, truth);
 }
 
@@ -194,8 +232,8 @@ fn series_and_parallel_pairs_follow_their_structure_functions() {
 
 #[test]
 fn yearly_failure_counts_are_poisson() {
-    // Outages of one second never overlap in practice, so the count of merged outages is
-    // the count of failures: Poisson with mean and variance λ·L.
+    // Outages of one second take a negligible share of the year, so the count of outages
+    // is the count of failures: Poisson with mean and variance λ·L.
     let twin = single_api();
     let assumptions = quiet(
         "{\"api-outage-rate\": 30.0, \"api-outage-median\": \"1s\", \"outage-duration-spread\": 0.0}",
