@@ -153,13 +153,33 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
                 })
             })
             .collect();
-        let summary = serde_json::json!({
+        let mut summary = serde_json::json!({
             "seed": results.seed,
             "trials": results.trials,
             "scenario_trials": results.scenario_trials,
             "results": args.output.display().to_string(),
             "endpoints": endpoints,
         });
+        if let Some(scenario) = injected_scenario(&results, inject.as_ref()) {
+            summary["injected"] = serde_json::json!({
+                "id": scenario.id,
+                "title": scenario.title,
+                "recovery_seconds": {
+                    "mean": scenario.recovery_time.mean,
+                    "p50": scenario.recovery_time.p50,
+                    "p90": scenario.recovery_time.p90,
+                    "p99": scenario.recovery_time.p99,
+                },
+                "recovered_by": scenario.recovered_by,
+                "endpoints_down_minutes": scenario.endpoints_down,
+                "data_loss_window_seconds": scenario.data_loss_window.as_ref().map(|loss| {
+                    serde_json::json!({ "p50": loss.p50, "p90": loss.p90, "p99": loss.p99 })
+                }),
+                "occurrences_per_year": scenario.occurrences_per_year,
+                "yearly_production_minutes": scenario.yearly_production_minutes,
+                "risk": scenario.risk,
+            });
+        }
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -178,12 +198,19 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
             Duration::from_mins(endpoint.downtime_minutes_per_year.value).human()
         );
     }
-    if let Some(request) = &inject
-        && let Some(scenario) = results.scenarios.iter().find(|s| s.id == request.scenario_id())
-    {
+    if let Some(scenario) = injected_scenario(&results, inject.as_ref()) {
         print!("{}", injected_text(scenario));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The scenario `--inject` asked for, among the results.
+fn injected_scenario<'a>(
+    results: &'a drtwin_sim::Results,
+    request: Option<&drtwin_sim::InjectRequest>,
+) -> Option<&'a drtwin_sim::ScenarioResult> {
+    let id = request?.scenario_id();
+    results.scenarios.iter().find(|scenario| scenario.id == id)
 }
 
 /// What `simulate --inject` prints about its scenario.
@@ -216,6 +243,17 @@ fn injected_text(scenario: &drtwin_sim::ScenarioResult) -> String {
             human(loss.p90.value)
         )),
         None => text.push_str("  no data at risk\n"),
+    }
+    if scenario.occurrences_per_year > 0.0 {
+        text.push_str(&format!(
+            "  happens {:.2} times a year: {} of production downtime a year if each went like \
+             this, risk {}\n",
+            scenario.occurrences_per_year,
+            Duration::from_mins(scenario.yearly_production_minutes.value).human(),
+            scenario.risk
+        ));
+    } else {
+        text.push_str("  no yearly rate in the assumptions for this failure: no risk level\n");
     }
     text
 }

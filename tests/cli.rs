@@ -487,8 +487,8 @@ fn simulate_injects_one_failure_and_reports_it_first() {
     let output = drtwin(&["scan", example().to_str().unwrap(), "-o", twin.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
     let results = dir.path().join("results.json");
-    let run = |inject: &str| {
-        drtwin(&[
+    let run_with = |inject: &str, extra: &[&str]| {
+        let mut args = vec![
             "simulate",
             twin.to_str().unwrap(),
             "-o",
@@ -499,8 +499,11 @@ fn simulate_injects_one_failure_and_reports_it_first() {
             "50",
             "--inject",
             inject,
-        ])
+        ];
+        args.extend_from_slice(extra);
+        drtwin(&args)
     };
+    let run = |inject: &str| run_with(inject, &[]);
 
     let output = run("launchd:homebrew.mxcl.postgresql@16:crash@03:05");
     assert!(output.status.success(), "{}", text(&output));
@@ -511,6 +514,19 @@ fn simulate_injects_one_failure_and_reports_it_first() {
     let written: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&results).unwrap()).unwrap();
     assert_eq!(written["scenarios"][0]["id"], id);
+    // It happens as often as the database crashes, so it has a yearly figure and a risk.
+    let rate = written["scenarios"][0]["occurrences_per_year"].as_f64().unwrap();
+    assert!(rate > 0.0, "injected scenario without a yearly rate");
+    assert!(stdout.contains("times a year") && stdout.contains(", risk "), "{stdout}");
+    fs::remove_file(&results).unwrap();
+
+    let output = run_with("net:dns:outage@12:00", &["--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let injected = &summary["injected"];
+    assert_eq!(injected["id"], "inject/net:dns/outage@12:00", "{summary}");
+    assert!(injected["recovery_seconds"]["p50"]["value"].as_f64().unwrap() > 0.0, "{summary}");
+    assert!(injected["risk"].is_string(), "{summary}");
     fs::remove_file(&results).unwrap();
 
     let output = run("launchd:homebrew.mxcl.postgresql@16:explode");

@@ -1318,7 +1318,7 @@ pub(crate) const MODES: &[(&str, &str, &str)] = &[
     ("network/power", "outage", "host down for the outage and a boot"),
     ("network/uplink", "outage", "no traffic in or out"),
     ("network/dns", "outage", "names do not resolve"),
-    ("external-api", "outage", "the vendor's API is down (lognormal duration)"),
+    ("external-api", "outage", "the vendor's API is down (duration law from the assumptions)"),
     ("volume", "disk-full", "writes fail; the database stops until cleaned up"),
     ("job/backup", "silent-failure", "a night's dump or copy fails without telling anyone"),
     ("job/backup", "runs-long", "the backup runs into the working day"),
@@ -1541,7 +1541,6 @@ fn injected_spec(
             return Ok(Spec {
                 id: request.scenario_id(),
                 title: format!("{} (injected)", found.title),
-                occurrences: 0.0,
                 ..found
             });
         }
@@ -1567,6 +1566,14 @@ fn injected_spec(
         Some(when) => format!(" at {when}"),
         None => String::new(),
     };
+    // The injected failure happens as often as the catalogue's failure of the same component
+    // and mode, so its yearly figure and risk level read "if every such failure went like
+    // this one". It is added after the policy checks and each endpoint's worst scenario are
+    // worked out, so it counts in neither twice.
+    let occurrences = catalogue(twin, plant)
+        .into_iter()
+        .find(|s| s.injected.first() == Some(&i) && s.mode == mode)
+        .map_or(0.0, |s| s.occurrences);
     Ok(Spec {
         id: request.scenario_id(),
         family,
@@ -1574,9 +1581,7 @@ fn injected_spec(
         injected,
         mode,
         how: How::Inject { node: i, mode: engine_mode, when, data_at_risk },
-        // Conditioned on happening: it has no yearly rate of its own and counts in no
-        // yearly total, policy check or endpoint's worst scenario.
-        occurrences: 0.0,
+        occurrences,
     })
 }
 
