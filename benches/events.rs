@@ -34,8 +34,7 @@ fn example_plant(assumptions: &Assumptions) -> Plant {
 fn run_trials(plant: &Plant, scratch: &mut Scratch) -> u64 {
     let mut events = 0;
     for trial in 0..TRIALS {
-        let spec = TrialSpec { trial, background: true, ..TrialSpec::default() };
-        plant.run(1, &spec, scratch);
+        plant.run(1, &TrialSpec::measured_year(trial), scratch);
         events += scratch.events;
     }
     events
