@@ -190,8 +190,10 @@ impl Policy {
         }
     }
 
-    /// Checks each class against the scenarios that belong to it: the worst p90 recovery
-    /// time and the worst p90 data-loss window among the scenarios that happen at all.
+    /// Checks each class against the scenarios that belong to it and happen at all: the
+    /// worst p90 recovery time among those that take a production endpoint down (an RTO is
+    /// about service to users, so an internal tool's outage does not count against it), and
+    /// the worst p90 data-loss window among all of them (data is lost whoever uses it).
     pub fn check(&self, scenarios: &[ScenarioResult]) -> Vec<PolicyCheck> {
         DisruptionClass::ALL
             .iter()
@@ -204,6 +206,7 @@ impl Policy {
                     .collect();
                 let worst_recovery = members
                     .iter()
+                    .filter(|s| s.yearly_production_minutes.value > 0.0)
                     .max_by(|a, b| a.recovery_time.p90.value.total_cmp(&b.recovery_time.p90.value));
                 let worst_loss = members
                     .iter()
@@ -211,12 +214,15 @@ impl Policy {
                     .max_by(|a, b| a.1.value.total_cmp(&b.1.value));
                 let recovery_p90: Option<Estimate> = worst_recovery.map(|s| s.recovery_time.p90);
                 let data_loss_p90: Option<Estimate> = worst_loss.map(|(_, p90)| p90);
-                let rto_met = recovery_p90.map(|p90| p90.value <= target.rto.secs());
-                // No data-loss window means no scenario of the class puts data at risk.
-                let rpo_met = if members.is_empty() {
-                    None
+                // No recovery figure means no scenario of the class takes production down; no
+                // data-loss window means none puts data at risk.
+                let (rto_met, rpo_met) = if members.is_empty() {
+                    (None, None)
                 } else {
-                    Some(data_loss_p90.is_none_or(|p90| p90.value <= target.rpo.secs()))
+                    (
+                        Some(recovery_p90.is_none_or(|p90| p90.value <= target.rto.secs())),
+                        Some(data_loss_p90.is_none_or(|p90| p90.value <= target.rpo.secs())),
+                    )
                 };
                 PolicyCheck {
                     class,
@@ -303,6 +309,54 @@ mod tests {
         assert_eq!(error.line, 3, "{error}");
         assert!(error.message.contains("storage"), "{error}");
         assert!(error.message.contains("host_loss"), "{error}");
+    }
+
+    /// A scenario of `family` recovered at p90 after `p90` seconds, costing production
+    /// `production` minutes a year.
+    fn scenario(id: &str, family: Family, p90: f64, production: f64) -> ScenarioResult {
+        let exact = Estimate::exact;
+        ScenarioResult {
+            id: id.into(),
+            family,
+            title: id.into(),
+            injected: Vec::new(),
+            mode: "crash".into(),
+            recovery_time: crate::results::TimeDistribution {
+                samples: 100,
+                mean: exact(p90 / 2.0),
+                p50: exact(p90 / 2.0),
+                p90: exact(p90),
+                p99: exact(p90),
+                cdf: Vec::new(),
+            },
+            recovered_by: Vec::new(),
+            endpoints_down: Vec::new(),
+            data_loss_window: None,
+            occurrences_per_year: 1.0,
+            yearly_production_minutes: exact(production),
+            risk: drtwin_model::RiskLevel::Low,
+            behavior: Vec::new(),
+            recommendations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn recovery_targets_count_only_what_takes_production_down() {
+        let policy = Policy::shipped();
+        let internal = scenario("internal-tool", Family::ServiceCrash, 6.0 * 3600.0, 0.0);
+        let public = scenario("public-site", Family::ServiceCrash, 600.0, 12.0);
+        let checks = policy.check(&[internal.clone(), public]);
+        let process = &checks[0];
+        assert_eq!(process.class, DisruptionClass::Process);
+        assert_eq!(process.scenarios, 2);
+        assert_eq!(process.recovery_scenario.as_deref(), Some("public-site"));
+        assert_eq!(process.rto_met, Some(true));
+
+        // Only an internal outage: production stays up, and the target holds.
+        let checks = policy.check(&[internal]);
+        assert_eq!(checks[0].recovery_p90_seconds, None);
+        assert_eq!(checks[0].rto_met, Some(true));
+        assert_eq!(checks[1].rto_met, None, "no database scenario ran");
     }
 
     #[test]

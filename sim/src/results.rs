@@ -305,7 +305,8 @@ pub struct PolicyCheck {
     pub target_rpo_seconds: f64,
     /// Scenarios of the class that happen at all (a yearly rate above zero).
     pub scenarios: usize,
-    /// The largest p90 recovery time among those scenarios, and the scenario it comes from.
+    /// The largest p90 recovery time among those scenarios that take a production endpoint
+    /// down, and the scenario it comes from; `None` when none does.
     pub recovery_p90_seconds: Option<Estimate>,
     pub recovery_scenario: Option<String>,
     /// The largest p90 data-loss window among them; `None` when none puts data at risk.

@@ -377,9 +377,11 @@ fn policy_section(results: &Results) -> Vec<Block> {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     for check in &results.policy {
-        let recovery = check
-            .recovery_p90_seconds
-            .map_or_else(|| "not simulated".into(), |p90| seconds(p90.value));
+        let recovery = match (check.recovery_p90_seconds, check.scenarios) {
+            (_, 0) => "not simulated".into(),
+            (Some(p90), _) => seconds(p90.value),
+            (None, _) => "production stays up".into(),
+        };
         let loss = match (check.data_loss_p90_seconds, check.scenarios) {
             (_, 0) => "not simulated".into(),
             (Some(p90), _) => seconds(p90.value),
@@ -432,7 +434,8 @@ fn policy_section(results: &Results) -> Vec<Block> {
         Block::Paragraph(format!(
             "The DR policy sets a recovery time (RTO) and a data-loss limit (RPO) for each class \
              of disruption; the measured figures are the worst 90th percentile among the \
-             class's scenarios. The twin as it stands meets {met} of {} classes.",
+             class's scenarios that take a production endpoint down (recovery) or put data at \
+             risk (data loss). The twin as it stands meets {met} of {} classes.",
             results.policy.len()
         )),
         Block::Table {
