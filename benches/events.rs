@@ -7,28 +7,17 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
-use std::path::Path;
+
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use drtwin_sim::Assumptions;
-use drtwin_sim::calendar::Clock;
-use drtwin_sim::engine::{Params, Plant, Scratch, TrialSpec};
+use drtwin_sim::engine::{Plant, Scratch, TrialSpec};
+
+use common::example_plant;
 
 const TRIALS: u64 = 512;
-
-fn example_plant(assumptions: &Assumptions) -> Plant {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/macmini");
-    let twin = match drtwin_twin::scan(&root, &drtwin_twin::ScanOptions::default()) {
-        Ok(twin) => twin,
-        Err(error) => panic!("cannot scan the example: {error}"),
-    };
-    let clock = match Clock::new(&twin.host.time_zone, 2027) {
-        Ok(clock) => clock,
-        Err(error) => panic!("{error}"),
-    };
-    Plant::new(&twin, Params::new(assumptions), clock)
-}
 
 /// Runs `TRIALS` background trial-years and returns the events they created.
 fn run_trials(plant: &Plant, scratch: &mut Scratch) -> u64 {

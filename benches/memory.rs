@@ -6,29 +6,17 @@
 //!
 //! `cargo bench --bench memory`
 
-use std::path::Path;
 use std::process::Command;
+
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group};
 
-use drtwin_sim::calendar::Clock;
-use drtwin_sim::engine::{Params, Plant};
 use drtwin_sim::{Assumptions, RunConfig, run};
 
-const CHILD: &str = "DRTWIN_MEMORY_TRIALS";
+use common::example_plant;
 
-fn example_plant() -> Plant {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/macmini");
-    let twin = match drtwin_twin::scan(&root, &drtwin_twin::ScanOptions::default()) {
-        Ok(twin) => twin,
-        Err(error) => panic!("cannot scan the example: {error}"),
-    };
-    let clock = match Clock::new(&twin.host.time_zone, 2027) {
-        Ok(clock) => clock,
-        Err(error) => panic!("{error}"),
-    };
-    Plant::new(&twin, Params::new(&Assumptions::shipped()), clock)
-}
+const CHILD: &str = "DRTWIN_MEMORY_TRIALS";
 
 /// Peak resident set size so far, in kB.
 fn peak_kilobytes() -> Option<u64> {
@@ -39,7 +27,7 @@ fn peak_kilobytes() -> Option<u64> {
 
 /// One size, in this process: prints `trials kB seconds`.
 fn child(trials: u64) {
-    let plant = example_plant();
+    let plant = example_plant(&Assumptions::shipped());
     let config = RunConfig { trials, ..RunConfig::default() };
     let started = std::time::Instant::now();
     let baseline = run::baseline(&plant, &config, &|_| {});
@@ -75,7 +63,7 @@ fn peaks() {
 }
 
 fn baseline_ten_thousand(c: &mut Criterion) {
-    let plant = example_plant();
+    let plant = example_plant(&Assumptions::shipped());
     let config = RunConfig { trials: 10_000, seed: 1, ..RunConfig::default() };
     let mut group = c.benchmark_group("memory");
     group.sample_size(10);
@@ -92,8 +80,9 @@ fn main() {
     if let Some(trials) = std::env::var(CHILD).ok().and_then(|text| text.parse().ok()) {
         return child(trials);
     }
-    // `cargo test --benches` runs each benchmark once as a check: skip the long children.
-    if !std::env::args().any(|arg| arg == "--test") {
+    // `cargo bench` passes `--bench`; without it (`cargo test --benches`) Criterion only
+    // checks that each benchmark runs, and the long children are skipped.
+    if std::env::args().any(|arg| arg == "--bench") {
         peaks();
     }
     benches();

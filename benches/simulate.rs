@@ -2,21 +2,13 @@
 //! `examples/macmini`): baseline trial-years per second on one and two threads, and the
 //! whole of `simulate` (baseline, SPOF ranking, scenarios, sensitivity) for scale.
 
-use std::path::Path;
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use drtwin_sim::calendar::Clock;
-use drtwin_sim::engine::{Params, Plant};
 use drtwin_sim::{Assumptions, RunConfig, run};
 
-fn example_twin() -> drtwin_model::Twin {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/macmini");
-    match drtwin_twin::scan(&root, &drtwin_twin::ScanOptions::default()) {
-        Ok(twin) => twin,
-        Err(error) => panic!("cannot scan the example: {error}"),
-    }
-}
+use common::{example_plant, example_twin};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
@@ -26,13 +18,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 fn baseline_trial_years(c: &mut Criterion) {
-    let twin = example_twin();
-    let assumptions = Assumptions::shipped();
-    let clock = match Clock::new(&twin.host.time_zone, 2027) {
-        Ok(clock) => clock,
-        Err(error) => panic!("{error}"),
-    };
-    let plant = Plant::new(&twin, Params::new(&assumptions), clock);
+    let plant = example_plant(&Assumptions::shipped());
     // 256 blocks of 64: enough for both threads to stay busy to the end.
     let trials = 16_384;
     let config = RunConfig { trials, seed: 1, ..RunConfig::default() };
