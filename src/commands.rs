@@ -150,6 +150,11 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
                     "id": endpoint.id,
                     "availability": endpoint.availability,
                     "downtime_minutes_per_year": endpoint.downtime_minutes_per_year,
+                    "yearly_downtime_seconds": {
+                        "p50": endpoint.yearly_downtime.p50,
+                        "p90": endpoint.yearly_downtime.p90,
+                        "p99": endpoint.yearly_downtime.p99,
+                    },
                 })
             })
             .collect();
@@ -192,10 +197,11 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
     );
     for endpoint in &results.endpoints {
         println!(
-            "  {:<48} {:>9.4}% available, {} down a year",
+            "  {:<48} {:>9.4}% available, {} down a year, {} in a bad year (p90)",
             endpoint.id,
             endpoint.availability.value * 100.0,
-            Duration::from_mins(endpoint.downtime_minutes_per_year.value).human()
+            Duration::from_mins(endpoint.downtime_minutes_per_year.value).human(),
+            Duration::from_secs(endpoint.yearly_downtime.p90.value).human()
         );
     }
     if let Some(scenario) = injected_scenario(&results, inject.as_ref()) {

@@ -527,6 +527,8 @@ fn simulate_injects_one_failure_and_reports_it_first() {
     assert_eq!(injected["id"], "inject/net:dns/outage@12:00", "{summary}");
     assert!(injected["recovery_seconds"]["p50"]["value"].as_f64().unwrap() > 0.0, "{summary}");
     assert!(injected["risk"].is_string(), "{summary}");
+    let bad_year = &summary["endpoints"][0]["yearly_downtime_seconds"]["p90"]["value"];
+    assert!(bad_year.as_f64().is_some_and(|p90| p90 > 0.0), "{summary}");
     fs::remove_file(&results).unwrap();
 
     let output = run("launchd:homebrew.mxcl.postgresql@16:explode");

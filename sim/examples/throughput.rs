@@ -44,7 +44,7 @@ fn main() {
              production downtime {:.0} min/yr",
             baseline.trials,
             baseline.trials as f64 / seconds,
-            baseline.production.mean / 60.0
+            baseline.production.moments.mean / 60.0
         );
     }
 }

@@ -159,6 +159,7 @@ pub fn simulate_injected(
         sensitivity,
         schedule,
         policy: policy_checks,
+        production_downtime: baseline.production.distribution(1.0),
     })
 }
 

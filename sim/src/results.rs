@@ -45,6 +45,9 @@ pub struct Results {
     /// The DR policy's targets per class of disruption, against what the scenarios measured.
     #[serde(default)]
     pub policy: Vec<PolicyCheck>,
+    /// Seconds in a simulated year during which any production endpoint is down.
+    #[serde(default)]
+    pub production_downtime: TimeDistribution,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,7 +60,7 @@ pub struct Versions {
 /// A mean or quantile with its 95% confidence interval. `low` and `high` equal `value`
 /// when the quantity is exact. Infinite values (an RRW with a component in every cut set)
 /// are written as `inf`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub value: f64,
     pub low: f64,
@@ -79,7 +82,7 @@ impl Estimate {
 }
 
 /// A distribution of a time in seconds, from one sample per trial.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeDistribution {
     pub samples: u64,
     pub mean: Estimate,
@@ -100,6 +103,9 @@ pub struct EndpointResult {
     /// Fraction of the year it is up.
     pub availability: Estimate,
     pub downtime_minutes_per_year: Estimate,
+    /// Seconds down in a simulated year: mean, median, p90 (a bad year, one in ten) and p99.
+    #[serde(default)]
+    pub yearly_downtime: TimeDistribution,
     pub outages_per_year: Estimate,
     /// Expected minutes per year by the component whose failure started each outage,
     /// largest first.

@@ -14,7 +14,7 @@ use drtwin_model::{Twin, graph::endpoint_indices};
 use crate::RunConfig;
 use crate::assumptions::Assumptions;
 use crate::engine::{Interval, Plant, Scratch, TrialSpec, total};
-use crate::estimate::Welford;
+use crate::estimate::{LogHistogram, Welford};
 use crate::results::{EndpointResult, Estimate, Sensitivity, SpofEntry};
 
 /// Trials per block.
@@ -117,13 +117,14 @@ pub fn union_seconds(
 #[derive(Clone, Debug)]
 pub struct Baseline {
     pub trials: u64,
-    /// Per endpoint (in `plant.endpoints` order): downtime seconds and outages per year.
-    pub downtime: Vec<Welford>,
+    /// Per endpoint (in `plant.endpoints` order): downtime seconds per year (its
+    /// distribution, with the mean in `moments`) and outages per year.
+    pub downtime: Vec<LogHistogram>,
     pub outages: Vec<Welford>,
     /// Per endpoint and cause node: downtime seconds per year (endpoint-major).
     pub by_cause: Vec<Welford>,
     /// Seconds per year any production endpoint is down.
-    pub production: Welford,
+    pub production: LogHistogram,
     /// One trial's seconds per cause, and which causes it touched: a block's scratch space.
     cause_seconds: Vec<f64>,
     touched: Vec<usize>,
@@ -134,10 +135,10 @@ impl Baseline {
         let endpoints = plant.endpoints.len();
         Baseline {
             trials: 0,
-            downtime: vec![Welford::default(); endpoints],
+            downtime: vec![LogHistogram::default(); endpoints],
             outages: vec![Welford::default(); endpoints],
             by_cause: vec![Welford::default(); endpoints * plant.len()],
-            production: Welford::default(),
+            production: LogHistogram::default(),
             cause_seconds: vec![0.0; plant.len()],
             touched: Vec::new(),
         }
@@ -145,10 +146,8 @@ impl Baseline {
 
     fn merge(&mut self, other: Baseline) {
         self.trials += other.trials;
-        let pairs = [(&mut self.downtime, &other.downtime), (&mut self.outages, &other.outages)];
-        for (mine, theirs) in pairs {
-            mine.iter_mut().zip(theirs).for_each(|(a, b)| a.merge(b));
-        }
+        self.downtime.iter_mut().zip(&other.downtime).for_each(|(a, b)| a.merge(b));
+        self.outages.iter_mut().zip(&other.outages).for_each(|(a, b)| a.merge(b));
         // A block pushes a cause's seconds only in the trials where it cost something: the
         // other trials count as zeros.
         for (mine, theirs) in self.by_cause.iter_mut().zip(&other.by_cause) {
@@ -204,7 +203,7 @@ pub fn baseline(plant: &Plant, config: &RunConfig, progress: &(dyn Fn(u64) + Syn
         );
         result.merge(part);
         if let Some(precision) = config.precision {
-            let p = &result.production;
+            let p = &result.production.moments;
             // `precision` is in minutes per year; the running figures are seconds per year.
             if p.n >= 2 * BLOCK && p.half_width() / 60.0 <= precision {
                 break;
@@ -228,7 +227,7 @@ pub fn endpoint_results(twin: &Twin, plant: &Plant, baseline: &Baseline) -> Vec<
                 drtwin_model::Kind::Endpoint(e) => e.tier,
                 _ => drtwin_model::Tier::Internal,
             };
-            let down = baseline.downtime[k].estimate(1.0);
+            let down = baseline.downtime[k].moments.estimate(1.0);
             let availability = Estimate {
                 value: 1.0 - down.value / length,
                 low: (1.0 - down.high / length).max(0.0),
@@ -246,7 +245,8 @@ pub fn endpoint_results(twin: &Twin, plant: &Plant, baseline: &Baseline) -> Vec<
                 name: component.name.clone(),
                 tier,
                 availability,
-                downtime_minutes_per_year: baseline.downtime[k].estimate(1.0 / 60.0),
+                downtime_minutes_per_year: baseline.downtime[k].moments.estimate(1.0 / 60.0),
+                yearly_downtime: baseline.downtime[k].distribution(1.0),
                 outages_per_year: baseline.outages[k].estimate(1.0),
                 downtime_by_cause: by_cause,
                 worst_scenario: None,

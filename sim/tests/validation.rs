@@ -349,7 +349,7 @@ fn the_95_percent_interval_covers_the_truth_in_90_to_99_percent_of_seeds() {
         let config =
             RunConfig { trials: 200, scenario_trials: 1, seed, year: 2027, precision: None };
         let baseline = run::baseline(&plant, &config, &|_| {});
-        let production = &baseline.production;
+        let production = &baseline.production.moments;
         if (production.mean - truth).abs() <= production.half_width() {
             covered += 1;
         }
@@ -357,4 +357,36 @@ fn the_95_percent_interval_covers_the_truth_in_90_to_99_percent_of_seeds() {
     let share = f64::from(covered) / f64::from(seeds as u32);
     eprintln!("coverage {share} over {seeds} seeds");
     assert!((0.90..=0.99).contains(&share), "coverage {share} over {seeds} seeds");
+}
+
+#[test]
+fn a_years_downtime_has_the_quantiles_of_its_outage_count() {
+    // 20 outages a year of exactly 2 h: a year's downtime is 2 h times the number of
+    // outages, which is Poisson with mean λ·(expected up time), so its quantiles are 2 h times
+    // the Poisson quantiles (the histogram keeps values to within its 4% bins).
+    use statrs::distribution::{DiscreteCDF, Poisson};
+    let assumptions = quiet(&format!(
+        "{{\"api-outage-rate\": {COVERAGE_RATE}, \"api-outage-median\": \"{COVERAGE_DURATION}s\", \
+         \"outage-duration-spread\": 0.0}}"
+    ));
+    let plant = plant(&single_api(), &assumptions);
+    let config =
+        RunConfig { trials: 20_000, scenario_trials: 1, seed: 5, year: 2027, precision: None };
+    let baseline = run::baseline(&plant, &config, &|_| {});
+    let yearly = baseline.downtime[0].distribution(1.0);
+    assert_eq!(yearly.samples, 20_000);
+
+    let up = 1.0 - expected_fraction(COVERAGE_RATE / YEAR, COVERAGE_DURATION, &|q| q);
+    let count = Poisson::new(COVERAGE_RATE * up).expect("a positive mean");
+    let quantile = |p: f64| (0..).find(|&k| count.cdf(k) >= p).expect("a finite quantile");
+    for (p, estimate) in [(0.5, yearly.p50), (0.9, yearly.p90), (0.99, yearly.p99)] {
+        let truth = quantile(p) as f64 * COVERAGE_DURATION;
+        assert!(
+            (estimate.value / truth - 1.0).abs() < 0.05,
+            "p{}: {} s against {truth} s",
+            p * 100.0,
+            estimate.value
+        );
+    }
+    assert!(yearly.p50.value <= yearly.p90.value && yearly.p90.value <= yearly.p99.value);
 }

@@ -66,7 +66,8 @@ pub fn build(twin: &Twin, results: &Results, charts: &[PlannedChart]) -> Vec<Blo
     // Endpoints.
     blocks.push(Block::Heading(2, "Endpoints: how often each is down".into()));
     blocks.push(Block::Paragraph(format!(
-        "Each figure is the mean over {} simulated years, with its 95% confidence interval.",
+        "Each figure is the mean over {} simulated years, with its 95% confidence interval; \
+         a bad year is the 90th percentile of a year's downtime, exceeded one year in ten.",
         results.trials
     )));
     blocks.push(endpoint_table(twin, results));
@@ -176,6 +177,15 @@ fn summary(twin: &Twin, results: &Results) -> String {
             endpoint.name,
             percent(endpoint.availability.value),
             minutes(endpoint.downtime_minutes_per_year.value)
+        ));
+    }
+    let production_down = &results.production_downtime;
+    if production_down.samples > 0 {
+        sentences.push(format!(
+            "Counting every production endpoint, users find something down for about {} in a \
+             typical year, and for more than {} in one year out of ten.",
+            seconds(production_down.p50.value),
+            seconds(production_down.p90.value)
         ));
     }
 
@@ -487,7 +497,14 @@ fn effect_suffix(recommendation: &Recommendation) -> String {
 }
 
 fn endpoint_table(twin: &Twin, results: &Results) -> Block {
-    let header = ["Endpoint", "Tier", "Availability", "Expected downtime / year", "Outages / year"];
+    let header = [
+        "Endpoint",
+        "Tier",
+        "Availability",
+        "Expected downtime / year",
+        "Bad year (p90)",
+        "Outages / year",
+    ];
     let mut rows = Vec::new();
     for endpoint in &results.endpoints {
         let worst = endpoint
@@ -512,6 +529,12 @@ fn endpoint_table(twin: &Twin, results: &Results) -> Block {
             format!("{:?}", endpoint.tier).to_lowercase(),
             percent(endpoint.availability.value),
             minutes_ci(&endpoint.downtime_minutes_per_year),
+            // Results written before the quantiles were kept have no samples.
+            if endpoint.yearly_downtime.samples > 0 {
+                seconds_ci(&endpoint.yearly_downtime.p90)
+            } else {
+                "–".into()
+            },
             measure_ci(&endpoint.outages_per_year, 1),
             worst,
         ]);

@@ -426,6 +426,7 @@ pub fn results(twin: &Twin) -> Results {
         tier,
         availability: Estimate::exact(1.0 - minutes / 525_600.0),
         downtime_minutes_per_year: estimate(minutes),
+        yearly_downtime: distribution(minutes * 60.0 * 0.8, 2.0),
         outages_per_year: estimate(6.0),
         downtime_by_cause: vec![
             ("host".into(), minutes * 0.6),
@@ -466,6 +467,7 @@ pub fn results(twin: &Twin) -> Results {
             endpoint_result("endpoint:bot", Tier::Production, 1900.0),
             endpoint_result("endpoint:staging", Tier::Staging, 3000.0),
         ],
+        production_downtime: distribution(4000.0 * 60.0 * 0.8, 2.0),
         scenarios,
         spof,
         assumptions: vec![
