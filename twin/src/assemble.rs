@@ -462,13 +462,22 @@ pub fn assemble(mut tree: Tree) -> Twin {
         let config_path = config_arg
             .and_then(|c| map_path(c, None))
             .unwrap_or_else(|| ".cloudflared/config.yml".to_string());
+        // cloudflared retries lost edge connections forever, with a backoff of up to about a
+        // minute, and does not exit: it does not hang past a network outage (cloudflared's
+        // documented reconnect behaviour), so these requirements carry that minute.
+        let reconnect = Some(Duration::from_secs(60.0));
         b.hard(
             &id,
             "net:uplink",
-            None,
-            Evidence::assumption("a tunnel reaches the edge over the uplink"),
+            reconnect,
+            Evidence::assumption("a tunnel reaches the edge over the uplink and reconnects"),
         );
-        b.hard(&id, "net:dns", None, Evidence::assumption("a tunnel resolves the edge by DNS"));
+        b.hard(
+            &id,
+            "net:dns",
+            reconnect,
+            Evidence::assumption("a tunnel resolves the edge by DNS and reconnects"),
+        );
         if !job.arguments.iter().any(|a| a == "run") {
             b.finding(
                 "tunnel-no-run",
@@ -666,10 +675,11 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     Some(Duration::from_secs(5.0)),
                     Evidence::assumption("python-telegram-bot network timeout 5 s"),
                 );
+                // python-telegram-bot polls with 5 s network timeouts and retries forever.
                 b.hard(
                     id,
                     "net:uplink",
-                    None,
+                    Some(Duration::from_secs(5.0)),
                     Evidence::assumption("a bot reaches its API over the uplink"),
                 );
             }
@@ -1099,7 +1109,15 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 );
             }
         }
+        // The uplink carries every API call, so a lost uplink hangs the service exactly when
+        // one of those calls has no timeout; otherwise its calls give up after the longest.
+        let mut uplink_timeout: Option<Option<Duration>> = None;
         for (host, (guard, timeout, evidence)) in apis {
+            uplink_timeout = Some(match (uplink_timeout, timeout.flatten()) {
+                (None, this) => this,
+                (Some(None), _) | (_, None) => None,
+                (Some(Some(a)), Some(b)) => Some(if a.secs() > b.secs() { a } else { b }),
+            });
             let api = b.api(&host, evidence.clone());
             let strength = match guard {
                 Guard::Fallback => Strength::Fallback,
@@ -1117,10 +1135,12 @@ pub fn assemble(mut tree: Tree) -> Twin {
             for retry in retried.remove(&host).unwrap_or_default() {
                 b.edge(&owner.id, &api, requirement.clone(), retry);
             }
+        }
+        if let Some(timeout) = uplink_timeout {
             b.hard(
                 &owner.id,
                 "net:uplink",
-                None,
+                timeout,
                 Evidence::assumption("external APIs are reached over the uplink"),
             );
         }

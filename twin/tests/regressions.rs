@@ -573,3 +573,50 @@ fn scan_is_deterministic() {
         Some(Kind::Endpoint(drtwin_model::Endpoint { access: Access::PublicHostname(_), .. }))
     ));
 }
+
+#[test]
+fn a_tunnel_does_not_hang_after_a_network_outage() {
+    // cloudflared reconnects by itself once the uplink and DNS are back; a web service whose
+    // API calls all time out gives up on them when the uplink is lost, and one call without a
+    // timeout is enough to hang it.
+    let tree = tunnel_tree(
+        "tunnel-network",
+        "tunnel: t\ningress:\n  - hostname: shop.example.com\n    service: http://localhost:9100\n  \
+         - service: http_status:404\n",
+    );
+    tree.write(
+        "Library/LaunchAgents/net.shop.web.plist",
+        agent(
+            "net.shop.web",
+            &["/x/uvicorn", "app:app", "--port", "9100"],
+            "<key>WorkingDirectory</key><string>/Users/me/shop</string>\n\
+             <key>KeepAlive</key><true/>",
+        ),
+    )
+    .write(
+        "shop/app.py",
+        "import requests\n\ndef rates():\n    return requests.get('https://api.rates.example/v1', \
+         timeout=10)\n\ndef stock():\n    return requests.get('https://api.stock.example/v1')\n",
+    );
+    let twin = tree.scan();
+    let requirement = |from: &str, to: &str| {
+        twin.dependencies
+            .iter()
+            .filter(|d| d.from == from && d.to == to)
+            .find_map(|d| match &d.kind {
+                Edge::Requires(requirement) => Some(requirement.timeout),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no requirement {from} -> {to}"))
+    };
+    let tunnel = "launchd:com.cloudflare.cloudflared";
+    assert!(requirement(tunnel, "net:uplink").is_some(), "the tunnel hangs on the uplink");
+    assert!(requirement(tunnel, "net:dns").is_some(), "the tunnel hangs on DNS");
+    assert_eq!(requirement("launchd:net.shop.web", "net:uplink"), None, "one untimed call hangs");
+    let uplink_edges = twin
+        .dependencies
+        .iter()
+        .filter(|d| d.from == "launchd:net.shop.web" && d.to == "net:uplink")
+        .count();
+    assert_eq!(uplink_edges, 1, "one uplink requirement per service");
+}
