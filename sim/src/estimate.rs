@@ -137,19 +137,35 @@ impl LogHistogram {
         self.moments.n
     }
 
-    /// The value of 0-based rank `rank` (fractional ranks interpolate inside a bin).
+    /// The value of 0-based rank `rank`: a fractional rank lies on the straight line between
+    /// the order statistics either side of it, so with few samples the top quantiles reach
+    /// towards the largest one instead of stopping at the one below.
     fn value_at_rank(&self, rank: f64) -> f64 {
         let n = self.count();
         if n == 0 {
             return 0.0;
         }
         let rank = rank.clamp(0.0, (n - 1) as f64);
-        if rank <= 0.0 {
+        let below = rank.floor();
+        let low = self.order_statistic(below as u64);
+        let fraction = rank - below;
+        if fraction == 0.0 {
+            return low;
+        }
+        low + fraction * (self.order_statistic(below as u64 + 1) - low)
+    }
+
+    /// The value of whole 0-based rank `rank`: exact for the smallest and largest, else
+    /// placed inside its bin by its position among the bin's samples.
+    fn order_statistic(&self, rank: u64) -> f64 {
+        let n = self.count();
+        if rank == 0 {
             return self.min;
         }
-        if rank >= (n - 1) as f64 {
+        if rank >= n - 1 {
             return self.max;
         }
+        let rank = rank as f64;
         if rank < self.zeros as f64 {
             return 0.0;
         }
@@ -211,9 +227,11 @@ impl LogHistogram {
             .iter()
             .map(|&p| (self.quantile(p).value * scale, p))
             .collect();
+        // Durations are never negative, whatever a small sample's interval says.
+        let mean = self.moments.estimate(scale);
         TimeDistribution {
             samples: self.count(),
-            mean: self.moments.estimate(scale),
+            mean: Estimate { low: mean.low.max(0.0), ..mean },
             p50: scaled(self.quantile(0.5)),
             p90: scaled(self.quantile(0.9)),
             p99: scaled(self.quantile(0.99)),
@@ -252,6 +270,26 @@ mod tests {
         let p99 = histogram.quantile(0.99).value;
         assert!((p99 / 9900.0 - 1.0).abs() < 0.05, "{p99}");
         assert_eq!(histogram.quantile(0.0).value, 1.0);
+    }
+
+    #[test]
+    fn few_samples_interpolate_between_order_statistics() {
+        let mut histogram = LogHistogram::default();
+        for x in [600.0, 1200.0, 5400.0] {
+            histogram.push(x);
+        }
+        let top = histogram.quantile(0.999).value;
+        assert!(top > 5000.0 && top <= 5400.0, "p99.9 {top} stops short of the largest");
+        let median = histogram.quantile(0.5).value;
+        assert!((median / 1200.0 - 1.0).abs() < 0.05, "{median}");
+        let distribution = histogram.distribution(1.0);
+        assert!(distribution.p99.value <= 5400.0 && distribution.mean.value == 2400.0);
+
+        // Two far-apart values: the mean's interval is wide, but never below zero.
+        let mut two = LogHistogram::default();
+        two.push(1.0);
+        two.push(10_000.0);
+        assert_eq!(two.distribution(1.0).mean.low, 0.0);
     }
 
     #[test]
