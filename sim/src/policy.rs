@@ -337,6 +337,7 @@ mod tests {
             risk: drtwin_model::RiskLevel::Low,
             behavior: Vec::new(),
             recommendations: Vec::new(),
+            requested: false,
         }
     }
 

@@ -226,6 +226,10 @@ pub struct ScenarioResult {
     pub risk: RiskLevel,
     pub behavior: Vec<Statement>,
     pub recommendations: Vec<Recommendation>,
+    /// Asked for with `simulate --inject`: conditioned on happening, it stands apart in the
+    /// report and counts in no family's ranking.
+    #[serde(default)]
+    pub requested: bool,
 }
 
 /// Importance of one component for one endpoint.

@@ -262,6 +262,15 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
                     how: inject(i, Mode::HostLoss, true),
                     occurrences: per_year(p.hardware_loss),
                 });
+                specs.push(Spec {
+                    id: format!("machine-loss/os-update-reboot/{}", node.id),
+                    family: Family::MachineLoss,
+                    title: format!("{} restarts for an OS update", twin.host.name),
+                    injected: vec![i],
+                    mode: "os-update-reboot",
+                    how: inject(i, Mode::Reboot, false),
+                    occurrences: per_year(p.reboot_rate),
+                });
                 if !plant.nodes.iter().any(|n| n.role == Role::Power) {
                     specs.push(Spec {
                         id: format!("network/power-outage/{}", node.id),
@@ -559,7 +568,9 @@ fn trial(
             plant.run(config.seed, &run, scratch);
 
             let own = overlapping(&scratch.down[node], at - 1.0, length).copied();
-            let start = own.map_or(at, |iv| iv.start.min(at));
+            // Recovery counts from when the failure takes the component down: at once for
+            // most, at the evening's restart for an update that waits for it.
+            let start = own.map_or(at, |iv| iv.start.max(at));
             let mut latest: Option<Interval> = None;
             // Only what the injected failure started counts (a backup that merely ran long
             // in the same trial does not).
@@ -796,6 +807,7 @@ fn result(
         risk,
         behavior,
         recommendations: recommend(twin, plant, spec),
+        requested: false,
     }
 }
 
@@ -1038,6 +1050,36 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
                     _ => format!("{}: no free-space or growth figures were found.", volume.mount),
                 };
                 statements.push(Statement { text, evidence: component.evidence.clone() });
+            }
+            Kind::Host if spec.mode == "os-update-reboot" => {
+                let agents = plant.nodes.iter().filter(|n| n.agent && n.on_host).count();
+                statements.push(Statement {
+                    text: format!(
+                        "{} restarts for a macOS update about {:.0} times a year (taken to be \
+                         installed at 20:00 by someone present); after the boot {agents} \
+                         LaunchAgents wait for a GUI login, which FileVault without automatic \
+                         login requires.",
+                        twin.host.name,
+                        plant.params.reboot_rate * 365.0 * DAY
+                    ),
+                    evidence: vec![
+                        Evidence::assumption("os-update-reboot-rate"),
+                        Evidence::assumption("auto-login-probability"),
+                    ],
+                });
+            }
+            Kind::Host if plant.backup.as_ref().is_none_or(|plan| !plan.offsite) => {
+                statements.push(Statement {
+                    text: format!(
+                        "Everything runs on {}: its loss means buying and setting up a new \
+                         machine ({} + {} assumed), and no backup is copied off the machine, \
+                         so its data is lost with it.",
+                        twin.host.name,
+                        human(plant.params.procurement),
+                        human(plant.params.install),
+                    ),
+                    evidence: vec![Evidence::assumption("hardware-procurement-time")],
+                });
             }
             Kind::Host => {
                 let restore = plant.restore_time();
@@ -1372,16 +1414,21 @@ impl InjectRequest {
 impl std::str::FromStr for InjectRequest {
     type Err = crate::SimError;
 
-    /// The WHEN is what follows the last `@` when that is `backup` or has no letters after a
-    /// colon (ids such as `postgresql@16:crash` keep their `@`); the mode is what follows the
-    /// last `:` before it; the component is everything before that.
+    /// The WHEN is what follows the last `@`, unless that has a colon and letters
+    /// (`postgresql@16:crash`) or is a bare number (`postgresql@16`): those `@` belong to the
+    /// component id. So `03:05`, `backup`, and wrong times to complain about (`-1:00`,
+    /// `3pm`) are WHENs. The mode is what follows the last `:` before it; the component is
+    /// everything before that.
     fn from_str(text: &str) -> Result<InjectRequest, crate::SimError> {
         let bad = |message: String| crate::SimError::BadInjection { input: text.into(), message };
         let (rest, when) = match text.rsplit_once('@') {
             Some((rest, suffix))
-                if suffix == "backup"
-                    || !suffix.contains(':')
-                    || suffix.chars().all(|c| c.is_ascii_digit() || c == ':') =>
+                if !suffix.is_empty()
+                    && if suffix.contains(':') {
+                        !suffix.chars().any(|c| c.is_ascii_alphabetic())
+                    } else {
+                        !suffix.chars().all(|c| c.is_ascii_digit())
+                    } =>
             {
                 (rest, Some(parse_when(suffix).map_err(bad)?))
             }
@@ -1465,6 +1512,21 @@ fn injected_spec(
     request: &InjectRequest,
 ) -> Result<Spec, crate::SimError> {
     let Some(i) = twin.components.iter().position(|c| c.id == request.component) else {
+        // `launchd:homebrew.mxcl.postgresql@16` alone splits into a component and a "mode":
+        // the whole is a component that lacks its mode.
+        let whole = format!("{}:{}", request.component, request.mode);
+        if let Some(i) = twin.components.iter().position(|c| c.id == whole) {
+            let modes = modes_for_kind(kind_name(twin, plant, i));
+            return Err(crate::SimError::BadInjection {
+                input: whole.clone(),
+                message: format!(
+                    "it names a component but no mode: add one, e.g. `{whole}:{}` (its modes: \
+                     {})",
+                    modes.first().unwrap_or(&"MODE"),
+                    modes.join(", ")
+                ),
+            });
+        }
         let known = (0..twin.components.len())
             .filter(|&i| !modes_for_kind(kind_name(twin, plant, i)).is_empty())
             .map(|i| twin.components[i].id.clone())
@@ -1486,6 +1548,9 @@ fn injected_spec(
     let Some(&mode) = valid.iter().find(|&&m| m == request.mode) else {
         return Err(invalid("is not a mode of this kind"));
     };
+    if mode == "crash-during-backup" && request.when.is_some() {
+        return Err(invalid("already happens five minutes into the backup: use `crash@HH:MM`"));
+    }
     // The most specific table row that has the mode decides what it does.
     let (row, what) = std::iter::successors(Some(kind), |k| k.rsplit_once('/').map(|(p, _)| p))
         .find_map(|k| {
@@ -1570,10 +1635,17 @@ fn injected_spec(
     // and mode, so its yearly figure and risk level read "if every such failure went like
     // this one". It is added after the policy checks and each endpoint's worst scenario are
     // worked out, so it counts in neither twice.
+    let year = 365.0 * DAY;
     let occurrences = catalogue(twin, plant)
         .into_iter()
         .find(|s| s.injected.first() == Some(&i) && s.mode == mode)
-        .map_or(0.0, |s| s.occurrences);
+        .map(|s| s.occurrences)
+        .or_else(|| {
+            // Not in the catalogue (a memory kill of the database): the node's own rate.
+            let rated = plant.nodes[i].modes.iter().find(|rated| rated.mode == engine_mode)?;
+            Some(rated.rate * year)
+        })
+        .unwrap_or(0.0);
     Ok(Spec {
         id: request.scenario_id(),
         family,
@@ -1615,7 +1687,7 @@ pub fn run_injected(
         |tally, scratch, buffer, t| trial(plant, &spec, config, index, t, tally, scratch, buffer),
         |total, part| total.merge(part),
     );
-    Ok(result(twin, plant, &spec, &tally, policy))
+    Ok(ScenarioResult { requested: true, ..result(twin, plant, &spec, &tally, policy) })
 }
 
 #[cfg(test)]

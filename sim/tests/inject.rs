@@ -37,7 +37,17 @@ fn parses_ids_with_colons_and_at_signs() {
     let r: InjectRequest = "pg:main:crash@backup".parse().unwrap();
     assert_eq!(r.when, Some(InjectWhen::Backup));
     assert_eq!(r.scenario_id(), "inject/pg:main/crash@backup");
-    for bad in ["pg:main:crash@25:00", "pg:main:crash@3pm", "pg:main:crash@03:5", "crash", ":x"] {
+    // A bare number after `@` belongs to the id; a wrong time is still a wrong time.
+    let r: InjectRequest = "launchd:homebrew.mxcl.postgresql@16".parse().unwrap();
+    assert_eq!((r.component.as_str(), r.mode.as_str()), ("launchd", "homebrew.mxcl.postgresql@16"));
+    for bad in [
+        "pg:main:crash@25:00",
+        "pg:main:crash@3pm",
+        "pg:main:crash@03:5",
+        "net:dns:outage@-1:00",
+        "crash",
+        ":x",
+    ] {
         let error = bad.parse::<InjectRequest>().unwrap_err();
         assert!(matches!(error, SimError::BadInjection { .. }), "{bad}: {error}");
     }
@@ -73,6 +83,26 @@ fn a_restore_carries_a_data_loss_window() {
     let results = run("pg:main:restore").unwrap();
     assert_eq!(results.scenarios[0].id, "inject/pg:main/restore");
     assert!(results.scenarios[0].data_loss_window.is_some());
+}
+
+#[test]
+fn a_component_without_a_mode_is_named_as_such() {
+    let error = run("pg:main").unwrap_err().to_string();
+    assert!(error.contains("names a component but no mode"), "{error}");
+    assert!(error.contains("crash-during-backup"), "{error}");
+    let error = run("pg:main:crash-during-backup@12:00").unwrap_err().to_string();
+    assert!(error.contains("`crash@HH:MM`"), "{error}");
+}
+
+#[test]
+fn an_update_restart_counts_from_the_restart_and_has_a_rate() {
+    // Injected at noon, the restart waits for 20:00: the outage is the restart itself.
+    let results = run("host:os-update-reboot@12:00").unwrap();
+    let first = &results.scenarios[0];
+    assert!(first.occurrences_per_year > 0.0, "no yearly rate");
+    assert!(first.recovery_time.p50.value < 4.0 * 3600.0, "{:?}", first.recovery_time);
+    assert!(first.behavior.iter().any(|s| s.text.contains("macOS update")), "{:?}", first.behavior);
+    assert!(!first.behavior.iter().any(|s| s.text.contains("buying")), "{:?}", first.behavior);
 }
 
 #[test]

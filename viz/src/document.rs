@@ -57,6 +57,16 @@ pub fn build(twin: &Twin, results: &Results, charts: &[PlannedChart]) -> Vec<Blo
     // Title and the owner's summary.
     blocks.push(Block::Heading(1, format!("Disaster-recovery plan for {}", results.host)));
     blocks.push(Block::Paragraph(summary(twin, results)));
+    for requested in results.scenarios.iter().filter(|scenario| scenario.requested) {
+        blocks.push(Block::Heading(2, "The failure you asked about".into()));
+        blocks.push(Block::Paragraph(format!(
+            "Every one of its {} trials had this failure; it counts in no family's ranking \
+             below.",
+            requested.recovery_time.samples
+        )));
+        blocks.push(fields(twin, requested));
+        blocks.push(risk_reason(requested));
+    }
     blocks.push(Block::Heading(2, "Does the twin meet the DR policy?".into()));
     blocks.extend(policy_section(results));
     blocks.push(Block::Heading(2, "What to fix first".into()));
@@ -145,9 +155,14 @@ pub fn by_severity(a: &&ScenarioResult, b: &&ScenarioResult) -> Ordering {
 }
 
 /// The scenarios of one family, most severe first.
+/// The catalogue's scenarios of `family`, most severe first; a failure asked for with
+/// `--inject` is not one of them.
 pub fn family_scenarios(results: &Results, family: Family) -> Vec<&ScenarioResult> {
-    let mut scenarios: Vec<&ScenarioResult> =
-        results.scenarios.iter().filter(|scenario| scenario.family == family).collect();
+    let mut scenarios: Vec<&ScenarioResult> = results
+        .scenarios
+        .iter()
+        .filter(|scenario| scenario.family == family && !scenario.requested)
+        .collect();
     scenarios.sort_by(by_severity);
     scenarios
 }
@@ -241,7 +256,8 @@ fn summary(twin: &Twin, results: &Results) -> String {
             effect_suffix(best.recommendation)
         ));
     }
-    let mut all: Vec<&ScenarioResult> = results.scenarios.iter().collect();
+    let mut all: Vec<&ScenarioResult> =
+        results.scenarios.iter().filter(|scenario| !scenario.requested).collect();
     all.sort_by(by_severity);
     if let Some((scenario, first)) = all
         .iter()
@@ -277,7 +293,7 @@ pub fn measured_fixes(results: &Results) -> Vec<MeasuredFix<'_>> {
         .map(|endpoint| endpoint.downtime_minutes_per_year.value)
         .fold(0.0, f64::max);
     let mut fixes: Vec<MeasuredFix<'_>> = Vec::new();
-    for scenario in &results.scenarios {
+    for scenario in results.scenarios.iter().filter(|scenario| !scenario.requested) {
         for recommendation in &scenario.recommendations {
             let Some(effect) = recommendation.effect_minutes_per_year else {
                 continue;

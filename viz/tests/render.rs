@@ -330,3 +330,25 @@ fn dump_when_asked() {
         std::fs::write(path, &artifact.bytes).unwrap();
     }
 }
+
+#[test]
+fn a_requested_failure_stands_apart_from_the_families() {
+    let twin = common::twin();
+    let mut results = common::results(&twin);
+    let mut requested = results.scenarios[0].clone();
+    requested.id = "inject/host/os-update-reboot@12:00".into();
+    requested.title = "macmini restarts for an OS update at 12:00 (injected)".into();
+    requested.risk = drtwin_model::RiskLevel::Critical;
+    requested.requested = true;
+    results.scenarios.insert(0, requested);
+
+    let report = report_markdown(&twin, &results);
+    let asked = report.find("## The failure you asked about").expect("its own section");
+    let policy = report.find("## Does the twin meet the DR policy?").expect("policy section");
+    assert!(asked < policy, "the requested failure comes right after the summary");
+    // Its five fields appear once, in its own section; the families are as before.
+    assert_eq!(report.matches("SCENARIO: macmini restarts for an OS update at 12:00").count(), 1);
+    assert_eq!(report.matches("\nSCENARIO:").count(), 11, "ten families and the request");
+    let summary = report.lines().find(|line| line.starts_with("drtwin read")).expect("summary");
+    assert!(!summary.contains("(injected)"), "{summary}");
+}

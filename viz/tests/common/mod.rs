@@ -396,6 +396,7 @@ pub fn results(twin: &Twin) -> Results {
                 },
             ],
             recommendations: vec![recommendation(index)],
+            requested: false,
         })
         .collect::<Vec<ScenarioResult>>();
     let policy = Policy::shipped().check(&scenarios);
