@@ -99,7 +99,10 @@ fn the_policy_rpo_rates_data_loss_and_each_class_is_checked() {
         simulate_with_policy(&twin, &Assumptions::shipped(), &policy, &small(), &|_| {}).unwrap()
     };
     let machine_loss = |results: &drtwin_sim::Results| {
-        results.scenarios.iter().find(|s| s.family == Family::MachineLoss).cloned().unwrap()
+        let lost = |s: &&drtwin_sim::ScenarioResult| {
+            s.family == Family::MachineLoss && s.mode == "hardware-loss"
+        };
+        results.scenarios.iter().find(lost).cloned().unwrap()
     };
 
     // The newest off-site copy is hours old, so a one-hour RPO makes losing the machine

@@ -167,6 +167,16 @@ pub fn family_scenarios(results: &Results, family: Family) -> Vec<&ScenarioResul
     scenarios
 }
 
+/// The loss of the whole machine (not an update restart, the other scenario of its family).
+pub fn machine_loss_scenario(results: &Results) -> Option<&ScenarioResult> {
+    let scenarios = family_scenarios(results, Family::MachineLoss);
+    scenarios
+        .iter()
+        .find(|scenario| scenario.mode == "hardware-loss")
+        .or(scenarios.first())
+        .copied()
+}
+
 fn production_endpoints(results: &Results) -> Vec<&EndpointResult> {
     results.endpoints.iter().filter(|endpoint| endpoint.tier == Tier::Production).collect()
 }
@@ -221,7 +231,7 @@ fn summary(twin: &Twin, results: &Results) -> String {
         ));
     }
 
-    if let Some(loss) = family_scenarios(results, Family::MachineLoss).first() {
+    if let Some(loss) = machine_loss_scenario(results) {
         let mut sentence = format!(
             "If the machine itself is lost, getting back takes about {} (one time in ten more \
              than {})",
@@ -561,8 +571,7 @@ fn endpoint_table(twin: &Twin, results: &Results) -> Block {
 }
 
 fn machine_loss(results: &Results) -> Vec<Block> {
-    let scenarios = family_scenarios(results, Family::MachineLoss);
-    let Some(loss) = scenarios.first() else {
+    let Some(loss) = machine_loss_scenario(results) else {
         return vec![Block::Paragraph(
             "These results hold no machine-loss scenario, so there is no RTO or RPO to report."
                 .into(),

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use drtwin_model::{Evidence, Kind, Platform, ServiceRole, SupervisorKind, Twin};
-use drtwin_sim::{Family, Results};
+use drtwin_sim::Results;
 
-use crate::document::{Block, family_scenarios};
+use crate::document::{Block, machine_loss_scenario};
 use crate::text::{name_of, seconds};
 
 /// The runbook as report blocks.
@@ -161,7 +161,7 @@ pub fn build(twin: &Twin, results: &Results) -> Vec<Block> {
     }
 
     let mut blocks = Vec::new();
-    match family_scenarios(results, Family::MachineLoss).first() {
+    match machine_loss_scenario(results) {
         Some(loss) => blocks.push(Block::Paragraph(format!(
             "Simulated total for these steps: p50 {}, p90 {}, p99 {}. Per-step times below come \
              from the assumptions where one names the step.",
