@@ -262,15 +262,6 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
                     how: inject(i, Mode::HostLoss, true),
                     occurrences: per_year(p.hardware_loss),
                 });
-                specs.push(Spec {
-                    id: format!("machine-loss/os-update-reboot/{}", node.id),
-                    family: Family::MachineLoss,
-                    title: format!("{} restarts for an OS update", twin.host.name),
-                    injected: vec![i],
-                    mode: "os-update-reboot",
-                    how: inject(i, Mode::Reboot, false),
-                    occurrences: per_year(p.reboot_rate),
-                });
                 if !plant.nodes.iter().any(|n| n.role == Role::Power) {
                     specs.push(Spec {
                         id: format!("network/power-outage/{}", node.id),
