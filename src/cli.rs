@@ -109,6 +109,18 @@ pub enum Command {
   drtwin whatif twin.ron examples/changes/keepalive-family-portal.ron --trials 2000")]
     Whatif(WhatifArgs),
 
+    /// Print the shipped assumptions: each failure rate, repair and response time with its
+    /// source.
+    ///
+    /// These are the names an assumptions file (--assumptions FILE on plan, simulate, spof and
+    /// whatif) overrides, e.g. `{"power-outage-rate": 3.0, "human-response-day": "1h"}`.
+    /// Values are written as such a file writes them: rates per year, durations with a unit,
+    /// laws by name.
+    #[command(after_help = "Examples:
+  drtwin assumptions                   name, value and source, one per line
+  drtwin assumptions --json            a JSON array of {name, kind, value, source}")]
+    Assumptions(AssumptionsArgs),
+
     /// Print the dependency graph as Graphviz DOT or Mermaid.
     #[command(after_help = "Examples:
   drtwin graph twin.ron | dot -Tsvg > graph.svg
@@ -193,8 +205,11 @@ pub enum Level {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// A twin.ron written by `drtwin scan`.
-    pub twin: PathBuf,
+    /// A twin.ron written by `drtwin scan`; required unless --list-modes is given.
+    //
+    // Optional to clap so that a missing twin is reported as drtwin reports any bad input,
+    // one error line and a hint naming --list-modes, rather than as clap's usage error.
+    pub twin: Option<PathBuf>,
 
     /// Where to write the results (RON, or JSON when the name ends in .json).
     #[arg(short, long, default_value = "results.ron")]
@@ -203,7 +218,7 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
-    /// Print the list of failure modes per component kind and exit.
+    /// Print the list of failure modes per component kind and exit; needs no twin.
     #[arg(long)]
     pub list_modes: bool,
 
@@ -263,6 +278,13 @@ pub struct ReportArgs {
     /// Folder to write the report and charts into.
     #[arg(short, long, default_value = "drtwin-out")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AssumptionsArgs {
+    /// Print a JSON array of {name, kind, value, source} instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,8 +16,8 @@ use drtwin_sim::{Assumptions, Family, Policy, Results, RunConfig};
 
 use crate::UserError;
 use crate::cli::{
-    CheckArgs, CheckFormat, GraphArgs, GraphFormat, Level, PlanArgs, ReportArgs, RunArgs, ScanArgs,
-    SimulateArgs, SpofArgs, WhatifArgs,
+    AssumptionsArgs, CheckArgs, CheckFormat, GraphArgs, GraphFormat, Level, PlanArgs, ReportArgs,
+    RunArgs, ScanArgs, SimulateArgs, SpofArgs, WhatifArgs,
 };
 use crate::{example, output};
 
@@ -40,7 +40,8 @@ pub fn plan(args: PlanArgs) -> Result<ExitCode> {
     };
     refuse_output_inside(&args.output, &root)?;
     let twin = scan_tree(&root, drtwin_twin::ScanOptions::default())?;
-    let results = run_simulation(&twin, &args.run, None)?;
+    let policy = load_policy(args.run.policy.as_deref())?;
+    let results = run_simulation(&twin, &args.run, &policy, None)?;
     let artifacts = drtwin_viz::render_plan(&twin, &results).context("cannot render the plan")?;
 
     let mut files = vec![
@@ -122,18 +123,25 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
 
 pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
     if args.list_modes {
-        for (kind, mode, what) in drtwin_sim::list_modes() {
-            println!("{kind:<14} {mode:<22} {what}");
-        }
+        print!("{}", modes_text(&drtwin_sim::list_modes()));
         return Ok(ExitCode::SUCCESS);
     }
+    let Some(twin_path) = &args.twin else {
+        return Err(UserError::new("no twin to simulate")
+            .hint(
+                "give a twin.ron written by `drtwin scan`, e.g. `drtwin simulate twin.ron`, or \
+                 list the failure modes with `drtwin simulate --list-modes`",
+            )
+            .into());
+    };
     let inject = match &args.inject {
         Some(text) => Some(text.parse::<drtwin_sim::InjectRequest>().map_err(injection_error)?),
         None => None,
     };
     output::check_output_file(&args.output)?;
-    let twin = load_twin(&args.twin)?;
-    let results = run_simulation(&twin, &args.run, inject.as_ref())?;
+    let twin = load_twin(twin_path)?;
+    let policy = load_policy(args.run.policy.as_deref())?;
+    let results = run_simulation(&twin, &args.run, &policy, inject.as_ref())?;
 
     let text = if args.output.extension().is_some_and(|extension| extension == "json") {
         serde_json::to_string_pretty(&results)?
@@ -182,7 +190,9 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
                 }),
                 "occurrences_per_year": scenario.occurrences_per_year,
                 "yearly_production_minutes": scenario.yearly_production_minutes,
-                "risk": scenario.risk,
+                // A failure the assumptions give no yearly rate has no risk level, as the
+                // text output says; its level would read LOW only for want of a rate.
+                "risk": (scenario.occurrences_per_year > 0.0).then_some(scenario.risk),
             });
         }
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -205,7 +215,72 @@ pub fn simulate(args: SimulateArgs) -> Result<ExitCode> {
         );
     }
     if let Some(scenario) = injected_scenario(&results, inject.as_ref()) {
-        print!("{}", injected_text(scenario));
+        print!("{}", injected_text(scenario, &policy));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `--list-modes` table, its columns as wide as their widest entry.
+fn modes_text(modes: &[(&str, &str, &str)]) -> String {
+    let kind_width = modes.iter().map(|(kind, _, _)| kind.chars().count()).max().unwrap_or(0);
+    let mode_width = modes.iter().map(|(_, mode, _)| mode.chars().count()).max().unwrap_or(0);
+    let mut text = String::new();
+    for (kind, mode, what) in modes {
+        text.push_str(&format!("{kind:<kind_width$}  {mode:<mode_width$}  {what}\n"));
+    }
+    text
+}
+
+/// `drtwin assumptions`: the shipped table, as an overrides file names and writes it.
+pub fn assumptions(args: AssumptionsArgs) -> Result<ExitCode> {
+    use drtwin_sim::assumptions::{ValueKind, display};
+
+    let assumptions = Assumptions::shipped();
+    if args.json {
+        let entries: Vec<serde_json::Value> = assumptions
+            .entries()
+            .iter()
+            .map(|entry| {
+                let kind = match entry.kind {
+                    ValueKind::Rate => "rate",
+                    ValueKind::Duration => "duration",
+                    ValueKind::Fraction => "fraction",
+                    ValueKind::Number => "number",
+                    ValueKind::Law => "law",
+                };
+                // The value as an overrides file writes it: numbers bare (rates per year),
+                // durations and laws as strings.
+                let value = match entry.kind {
+                    ValueKind::Duration | ValueKind::Law => {
+                        serde_json::Value::from(display(entry.kind, entry.value))
+                    }
+                    ValueKind::Rate | ValueKind::Fraction | ValueKind::Number => {
+                        serde_json::Value::from(entry.value)
+                    }
+                };
+                serde_json::json!({
+                    "name": entry.name,
+                    "kind": kind,
+                    "value": value,
+                    "source": entry.source,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let used = assumptions.used();
+    let name_width = used.iter().map(|entry| entry.name.chars().count()).max().unwrap_or(0);
+    let value_width = used.iter().map(|entry| entry.value.chars().count()).max().unwrap_or(0);
+    println!(
+        "shipped assumptions {} ({} entries; override any with --assumptions FILE)",
+        assumptions.version,
+        used.len()
+    );
+    println!("{:<name_width$}  {:<value_width$}  source", "name", "value");
+    for entry in &used {
+        println!("{:<name_width$}  {:<value_width$}  {}", entry.name, entry.value, entry.source);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -219,8 +294,8 @@ fn injected_scenario<'a>(
     results.scenarios.iter().find(|scenario| scenario.id == id)
 }
 
-/// What `simulate --inject` prints about its scenario.
-fn injected_text(scenario: &drtwin_sim::ScenarioResult) -> String {
+/// What `simulate --inject` prints about its scenario; `policy` is the one that rated it.
+fn injected_text(scenario: &drtwin_sim::ScenarioResult, policy: &Policy) -> String {
     let human = |seconds: f64| Duration::from_secs(seconds).human();
     let recovery = &scenario.recovery_time;
     let mut text = format!(
@@ -252,16 +327,53 @@ fn injected_text(scenario: &drtwin_sim::ScenarioResult) -> String {
     }
     if scenario.occurrences_per_year > 0.0 {
         text.push_str(&format!(
-            "  happens {:.2} times a year: {} of production downtime a year if each went like \
-             this, risk {}\n",
-            scenario.occurrences_per_year,
+            "  happens {}: {} of production downtime a year if each went like this, risk {}\n",
+            yearly_rate_text(scenario.occurrences_per_year),
             Duration::from_mins(scenario.yearly_production_minutes.value).human(),
             scenario.risk
         ));
+        if let Some(reason) = data_loss_reason(scenario, policy) {
+            text.push_str(&format!("  {reason}\n"));
+        }
     } else {
         text.push_str("  no yearly rate in the assumptions for this failure: no risk level\n");
     }
     text
+}
+
+/// How often a failure happens, readable for rare ones too: a rate of 0.0017 a year reads
+/// "about once in 590 years", not "0.00 times a year".
+fn yearly_rate_text(occurrences_per_year: f64) -> String {
+    if occurrences_per_year >= 0.1 {
+        return format!("{occurrences_per_year:.2} times a year");
+    }
+    // Two significant digits of the return period: more would claim a precision the
+    // assumed rates do not have.
+    let years = 1.0 / occurrences_per_year;
+    let step = 10f64.powi(years.log10().floor() as i32 - 1).max(1.0);
+    format!("about once in {:.0} years", (years / step).round() * step)
+}
+
+/// Why a scenario is CRITICAL when its yearly downtime stays below the CRITICAL threshold:
+/// the only other way to CRITICAL is data lost beyond the policy's RPO.
+fn data_loss_reason(scenario: &drtwin_sim::ScenarioResult, policy: &Policy) -> Option<String> {
+    let yearly_downtime = Duration::from_mins(scenario.yearly_production_minutes.value);
+    if scenario.risk != RiskLevel::Critical
+        || yearly_downtime.secs() >= policy.risk_levels.critical.secs()
+    {
+        return None;
+    }
+    let loss = scenario.data_loss_window.as_ref()?;
+    let rpo = policy.rpo_for(scenario.family);
+    let limit = if rpo.secs() > 0.0 {
+        format!("beyond the {} RPO", rpo.human())
+    } else {
+        "and the RPO allows no data loss".to_string()
+    };
+    Some(format!(
+        "risk CRITICAL: data written in the last {} is lost on average, {limit}",
+        Duration::from_secs(loss.mean.value).human()
+    ))
 }
 
 /// A bad `--inject` as the user sees it: what is wrong, and the modes that would do.
@@ -487,10 +599,10 @@ fn results_ron(results: &Results) -> Result<String> {
 fn run_simulation(
     twin: &Twin,
     args: &RunArgs,
+    policy: &Policy,
     inject: Option<&drtwin_sim::InjectRequest>,
 ) -> Result<Results> {
     let assumptions = load_assumptions(args.assumptions.as_deref())?;
-    let policy = load_policy(args.policy.as_deref())?;
     if args.trials < 2 || args.scenario_trials < 2 {
         return Err(UserError::new("--trials and --scenario-trials must be at least 2")
             .hint("a confidence interval needs two trials or more; try --trials 20000")
@@ -512,12 +624,11 @@ fn run_simulation(
         .num_threads(threads)
         .build()
         .context("cannot start the worker threads")?;
-    eprintln!(
-        "simulating with seed {} ({} trial-years, {} threads)",
-        config.seed,
-        config.trials,
-        pool.current_num_threads()
-    );
+    // The run is announced when its first trials finish, not before: the library checks the
+    // twin and any `--inject` before the first trial, so a refused injection is an error
+    // alone, never an error after "simulating".
+    let threads = pool.current_num_threads();
+    let announce = std::sync::Once::new();
 
     let started = Instant::now();
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
@@ -527,6 +638,12 @@ fn run_simulation(
     );
     let shown = std::sync::atomic::AtomicBool::new(false);
     let progress = |done: u64| {
+        announce.call_once(|| {
+            eprintln!(
+                "simulating with seed {} ({} trial-years, {threads} threads)",
+                config.seed, config.trials
+            );
+        });
         bar.inc(done);
         if started.elapsed() > WallDuration::from_secs(1)
             && !shown.swap(true, std::sync::atomic::Ordering::Relaxed)
@@ -536,7 +653,7 @@ fn run_simulation(
     };
     let mut results = pool
         .install(|| {
-            drtwin_sim::simulate_injected(twin, &assumptions, &policy, &config, inject, &progress)
+            drtwin_sim::simulate_injected(twin, &assumptions, policy, &config, inject, &progress)
         })
         .map_err(|error| match error {
             error @ (drtwin_sim::SimError::BadInjection { .. }
@@ -742,7 +859,10 @@ fn load_assumptions(path: Option<&Path>) -> Result<Assumptions> {
     let text = read_text(path, "assumptions file")?;
     assumptions.with_overrides(&text).map_err(|error| {
         UserError::new(format!("cannot read assumptions `{}`: {error}", path.display()))
-            .hint("each entry names a shipped assumption; see results.ron for the names")
+            .hint(
+                "an assumptions file is a map `{\"name\": value}`; `drtwin assumptions` lists \
+                 the names and how each value is written",
+            )
             .into()
     })
 }
@@ -973,4 +1093,32 @@ fn whatif_text(comparison: &drtwin_sim::whatif::Comparison) -> String {
     }
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rare_failures_read_as_a_return_period_not_as_zero() {
+        assert_eq!(yearly_rate_text(0.0017), "about once in 590 years");
+        assert_eq!(yearly_rate_text(0.02), "about once in 50 years");
+        assert_eq!(yearly_rate_text(0.095), "about once in 11 years");
+        assert_eq!(yearly_rate_text(0.000_01), "about once in 100000 years");
+        assert_eq!(yearly_rate_text(0.2), "0.20 times a year");
+        assert_eq!(yearly_rate_text(12.0), "12.00 times a year");
+    }
+
+    #[test]
+    fn mode_columns_are_as_wide_as_their_widest_entry() {
+        let text = modes_text(&[
+            ("service", "crash", "exits"),
+            ("service/database", "crash-during-backup", "crash while the dump runs"),
+        ]);
+        assert_eq!(
+            text,
+            "service           crash                exits\n\
+             service/database  crash-during-backup  crash while the dump runs\n"
+        );
+    }
 }

@@ -46,6 +46,13 @@ impl std::fmt::Display for UserError {
 impl std::error::Error for UserError {}
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`drtwin spof twin.ron | head`)
+    // panics; a command-line tool should end quietly instead, as the default action does.
+    #[cfg(unix)]
+    // SAFETY: called first thing, before any other thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     init_logging(cli.verbose);
 
@@ -58,6 +65,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => commands::graph(args),
         Command::Spof(args) => commands::spof(args),
         Command::Whatif(args) => commands::whatif(args),
+        Command::Assumptions(args) => commands::assumptions(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "drtwin", &mut std::io::stdout());

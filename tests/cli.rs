@@ -545,3 +545,281 @@ fn simulate_injects_one_failure_and_reports_it_first() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(!results.exists(), "a failed run wrote results");
 }
+
+/// A twin of the built-in example, written once into a temporary folder.
+fn example_twin() -> &'static Path {
+    static TWIN: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, twin) = TWIN.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let twin = dir.path().join("twin.ron");
+        let output = drtwin(&["scan", example().to_str().unwrap(), "-o", twin.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", text(&output));
+        (dir, twin)
+    });
+    twin
+}
+
+/// The character offsets at which the whitespace-separated columns after the first start,
+/// for a line whose first `columns` fields hold no spaces.
+fn column_starts(line: &str, columns: usize) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut in_gap = false;
+    for (index, c) in line.char_indices() {
+        if c == ' ' {
+            in_gap = true;
+        } else if in_gap {
+            starts.push(index);
+            in_gap = false;
+            if starts.len() == columns {
+                break;
+            }
+        }
+    }
+    starts
+}
+
+#[test]
+fn simulate_list_modes_needs_no_twin_and_lines_up_its_columns() {
+    let output = drtwin(&["simulate", "--list-modes"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.iter().any(|line| line.starts_with("service/database ")), "{stdout}");
+
+    // The mode and its description start at the same column on every line, the longest
+    // kind (`service/database`) included, with at least one space before each.
+    let starts: BTreeSet<Vec<usize>> = lines.iter().map(|line| column_starts(line, 2)).collect();
+    assert_eq!(starts.len(), 1, "columns do not line up:\n{stdout}");
+    let widest_kind = lines.iter().filter_map(|line| line.split(' ').next()).map(str::len).max();
+    let first = starts.iter().next().and_then(|s| s.first().copied());
+    assert!(first > widest_kind, "the mode column starts inside the kinds:\n{stdout}");
+
+    // A twin is still accepted, and ignored.
+    let with_twin = drtwin(&["simulate", "no-such-twin.ron", "--list-modes"]);
+    assert!(with_twin.status.success(), "{}", text(&with_twin));
+    assert_eq!(with_twin.stdout, output.stdout);
+
+    // Neither a twin nor --list-modes: one error line, and a hint naming both ways out.
+    let neither = drtwin(&["simulate"]);
+    assert_eq!(neither.status.code(), Some(2), "{}", text(&neither));
+    let stderr = String::from_utf8_lossy(&neither.stderr);
+    assert!(stderr.starts_with("error: no twin"), "{}", text(&neither));
+    let hint = stderr.lines().find(|line| line.starts_with("hint:")).expect("a hint");
+    assert!(hint.contains("twin.ron") && hint.contains("--list-modes"), "{hint}");
+}
+
+#[test]
+fn assumptions_lists_the_shipped_table_as_text_and_as_json() {
+    let output = drtwin(&["assumptions"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = stdout.lines().skip(2).collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|row| row.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row for `{name}`:\n{stdout}"))
+    };
+    assert_eq!(row("power-outage-rate").split_whitespace().nth(1), Some("1.3/yr"), "{stdout}");
+    assert_eq!(row("database-crash-recovery").split_whitespace().nth(1), Some("45s"), "{stdout}");
+    assert!(row("database-crash-recovery").contains("PostgreSQL documentation"), "{stdout}");
+    let starts: BTreeSet<Vec<usize>> =
+        stdout.lines().skip(1).map(|line| column_starts(line, 2)).collect();
+    assert_eq!(starts.len(), 1, "columns do not line up:\n{stdout}");
+
+    let output = drtwin(&["assumptions", "--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).expect("a JSON array");
+    assert_eq!(entries.len(), rows.len(), "text and JSON list different entries");
+    let entry = |name: &str| {
+        entries
+            .iter()
+            .find(|entry| entry["name"] == name)
+            .unwrap_or_else(|| panic!("no entry `{name}`"))
+    };
+    assert_eq!(entry("power-outage-rate")["kind"], "rate");
+    assert_eq!(entry("power-outage-rate")["value"], 1.3);
+    assert_eq!(entry("database-crash-recovery")["kind"], "duration");
+    assert_eq!(entry("database-crash-recovery")["value"], "45s");
+    assert_eq!(entry("outage-duration-law")["kind"], "law");
+    assert!(entries.iter().all(|entry| entry["source"].as_str().is_some_and(|s| !s.is_empty())));
+
+    // Every value is written as an overrides file writes it: the whole table, read back as
+    // overrides, changes nothing in a run with the same seed.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let overrides: serde_json::Map<String, serde_json::Value> = entries
+        .iter()
+        .map(|entry| (entry["name"].as_str().unwrap().to_string(), entry["value"].clone()))
+        .collect();
+    let file = dir.path().join("all.ron");
+    fs::write(&file, serde_json::to_string_pretty(&overrides).unwrap()).unwrap();
+    let fixture = repo().join("tests/fixtures/smallhost");
+    let spof = |extra: &[&str]| {
+        let mut args = vec!["spof", fixture.to_str().unwrap(), "--trials", "20", "--json"];
+        args.extend_from_slice(extra);
+        let output = drtwin(&args);
+        assert!(output.status.success(), "{}", text(&output));
+        output.stdout
+    };
+    assert_eq!(spof(&[]), spof(&["--assumptions", file.to_str().unwrap()]));
+}
+
+#[test]
+fn assumption_errors_say_what_a_value_may_be_and_name_a_command_that_exists() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let fixture = repo().join("tests/fixtures/smallhost");
+    let run = |overrides: &str| {
+        let file = dir.path().join("overrides.ron");
+        fs::write(&file, overrides).unwrap();
+        drtwin(&[
+            "spof",
+            fixture.to_str().unwrap(),
+            "--trials",
+            "2",
+            "--assumptions",
+            file.to_str().unwrap(),
+        ])
+    };
+
+    for bad in [
+        "{\"outage-duration-law\": [\"exponential\"]}",
+        "{\"outage-duration-law\": Some(\"exponential\")}",
+    ] {
+        let output = run(bad);
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("line 1, column "), "{}", text(&output));
+        assert!(stderr.contains("expected a number or a quoted string"), "{}", text(&output));
+        assert!(!stderr.contains("RawValue") && !stderr.contains("untagged"), "{}", text(&output));
+    }
+
+    // The hint of an unknown name points at `drtwin assumptions`, which lists every name.
+    let output = run("{\"power-outage-rat\": 3.0}");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`drtwin assumptions`"));
+    let listed = drtwin(&["assumptions"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("power-outage-rate "));
+}
+
+#[test]
+fn an_injected_failure_without_a_yearly_rate_has_no_risk_level_in_json_either() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let results = dir.path().join("results.ron");
+    let args = |extra: &'static [&'static str]| {
+        let mut args = vec![
+            "simulate".to_string(),
+            example_twin().to_str().unwrap().to_string(),
+            "-o".to_string(),
+            results.to_str().unwrap().to_string(),
+            "--trials".to_string(),
+            "200".to_string(),
+            "--scenario-trials".to_string(),
+            "40".to_string(),
+            "--inject".to_string(),
+            "launchd:com.frontrangecare.portal:hang".to_string(),
+        ];
+        args.extend(extra.iter().map(|arg| arg.to_string()));
+        args
+    };
+    let run = |extra: &'static [&'static str]| {
+        let args = args(extra);
+        drtwin(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+
+    let output = run(&[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no risk level"), "{}", text(&output));
+
+    let output = run(&["--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let injected = &summary["injected"];
+    assert_eq!(injected["occurrences_per_year"], 0.0, "{summary}");
+    assert!(injected["risk"].is_null(), "{summary}");
+    assert!(injected["yearly_production_minutes"]["value"].is_number(), "{summary}");
+}
+
+#[test]
+fn a_rare_injected_failure_reads_as_a_return_period_and_a_critical_risk_says_why() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    // A one-hour RPO for the database: a restore from a nightly dump loses more than that,
+    // while its yearly downtime stays far below the CRITICAL threshold.
+    let policy = dir.path().join("policy.ron");
+    fs::write(&policy, "(\n  database: (rto: \"1h\", rpo: \"1h\"),\n)\n").unwrap();
+    let output = drtwin(&[
+        "simulate",
+        example_twin().to_str().unwrap(),
+        "-o",
+        dir.path().join("results.json").to_str().unwrap(),
+        "--trials",
+        "200",
+        "--scenario-trials",
+        "50",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--inject",
+        "launchd:homebrew.mxcl.postgresql@16:restore",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let written: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(dir.path().join("results.json")).expect("results written"),
+    )
+    .expect("JSON results");
+    let scenario = &written["scenarios"][0];
+    let rate = scenario["occurrences_per_year"].as_f64().expect("a rate");
+    assert!(rate > 0.0 && rate < 0.1, "the restore is no longer rare: {rate} a year");
+
+    let happens = stdout.lines().find(|line| line.contains("happens")).expect("a rate line");
+    assert!(!happens.contains("0.00 times"), "{happens}");
+    let years: f64 = happens
+        .split("once in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|years| years.parse().ok())
+        .unwrap_or_else(|| panic!("no return period in `{happens}`"));
+    assert!((years * rate - 1.0).abs() < 0.1, "once in {years} years for {rate} a year");
+
+    assert_eq!(scenario["risk"], "Critical", "{}", text(&output));
+    let yearly_minutes = scenario["yearly_production_minutes"]["value"].as_f64().unwrap();
+    assert!(yearly_minutes < 24.0 * 60.0, "critical by downtime alone: {yearly_minutes} min");
+    let why = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("risk CRITICAL:"))
+        .unwrap_or_else(|| panic!("no reason for the CRITICAL risk:\n{stdout}"));
+    assert!(why.contains("is lost on average") && why.contains("RPO"), "{why}");
+}
+
+#[test]
+fn a_bad_injection_is_refused_before_the_run_is_announced() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let results = dir.path().join("results.ron");
+    let run = |inject: &str| {
+        drtwin(&[
+            "simulate",
+            example_twin().to_str().unwrap(),
+            "-o",
+            results.to_str().unwrap(),
+            "--trials",
+            "200",
+            "--scenario-trials",
+            "20",
+            "--inject",
+            inject,
+        ])
+    };
+    for bad in ["no-such-component:crash", "launchd:homebrew.mxcl.postgresql@16:explode"] {
+        let output = run(bad);
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("simulating"), "announced before refusing `{bad}`:\n{stderr}");
+        assert!(stderr.contains("error: "), "{stderr}");
+    }
+
+    // A good injection is still announced, once.
+    let output = run("net:dns:outage");
+    assert!(output.status.success(), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("simulating with seed").count(), 1, "{stderr}");
+}

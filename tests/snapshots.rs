@@ -66,8 +66,18 @@ fn help(args: &[&str]) -> Output {
     command.output().expect("the drtwin binary runs")
 }
 
-const COMMANDS: [&str; 9] =
-    ["plan", "scan", "check", "simulate", "report", "spof", "whatif", "graph", "completions"];
+const COMMANDS: [&str; 10] = [
+    "plan",
+    "scan",
+    "check",
+    "simulate",
+    "report",
+    "spof",
+    "whatif",
+    "assumptions",
+    "graph",
+    "completions",
+];
 
 #[test]
 fn top_level_help() {

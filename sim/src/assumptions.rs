@@ -35,11 +35,52 @@ pub enum ValueKind {
 /// The laws a `Law` value may name, in the order of their index.
 pub const LAWS: [&str; 2] = ["lognormal", "exponential"];
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+/// A value as a file writes it. Deserialised by hand rather than as an untagged enum, so a
+/// wrong shape (a list, `Some(...)`, a boolean) is reported as what was expected and what was
+/// found, not as the name of an internal type.
+#[derive(Clone, Debug)]
 enum RawValue {
     Number(f64),
     Text(String),
+}
+
+/// What an assumption's value may be, as error messages name it.
+const EXPECTED_VALUE: &str = "a number or a quoted string";
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawValue, D::Error> {
+        struct RawValueVisitor;
+
+        impl serde::de::Visitor<'_> for RawValueVisitor {
+            type Value = RawValue;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str(EXPECTED_VALUE)
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(value))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(value as f64))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<RawValue, E> {
+                Ok(RawValue::Number(value as f64))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Text(value.to_string()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, value: String) -> Result<RawValue, E> {
+                Ok(RawValue::Text(value))
+            }
+        }
+
+        deserializer.deserialize_any(RawValueVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -112,7 +153,7 @@ impl Assumptions {
             ron::from_str(ron_text).map_err(|error| SimError::Assumptions {
                 line: error.span.start.line,
                 column: error.span.start.col,
-                message: error.code.to_string(),
+                message: parse_message(&error.code),
             })?;
         for (name, raw) in map {
             let (line, column) = locate(ron_text, &name);
@@ -214,6 +255,21 @@ fn convert(kind: ValueKind, raw: &RawValue) -> Result<f64, String> {
     }
 }
 
+/// A parse error of an overrides file in the user's terms. RON words a value of the wrong
+/// shape as "Expected ... but found ... instead"; this says it lower case, with how to write
+/// the value instead.
+fn parse_message(code: &ron::Error) -> String {
+    match code {
+        ron::Error::InvalidValueForType { expected, found } if expected == EXPECTED_VALUE => {
+            format!(
+                "expected {expected}, found {found} (hint: write the value bare, e.g. `3.0`, \
+                 `\"2h\"` or `\"exponential\"`, not in brackets or `Some(...)`)"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Line and column (1-based) of the first mention of `name` in `text`.
 fn locate(text: &str, name: &str) -> (usize, usize) {
     for (index, line) in text.lines().enumerate() {
@@ -271,5 +327,35 @@ mod tests {
         );
         let error = Assumptions::shipped().with_overrides("{\"power-outage-rate\": }");
         assert!(matches!(error, Err(SimError::Assumptions { line: 1, .. })));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_shape_says_what_was_expected_not_an_internal_name() {
+        let cases = [
+            ("{\n  \"outage-duration-law\": [\"exponential\"] }", "a sequence"),
+            ("{\n  \"outage-duration-law\": Some(\"exponential\") }", "an optional value"),
+            ("{\n  \"power-outage-rate\": true }", "the boolean `true`"),
+        ];
+        for (text, found) in cases {
+            match Assumptions::shipped().with_overrides(text) {
+                Err(SimError::Assumptions { line, column, message }) => {
+                    assert_eq!(line, 2, "{text}: {message}");
+                    assert!(column > 1, "{text}: column {column}");
+                    assert!(
+                        message.starts_with("expected a number or a quoted string, found "),
+                        "{text}: {message}"
+                    );
+                    assert!(message.contains(found), "{text}: {message}");
+                    assert!(message.contains("hint:"), "{text}: {message}");
+                    assert!(!message.contains("RawValue"), "{text}: {message}");
+                    assert!(!message.contains("untagged"), "{text}: {message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+
+        // Whole numbers are numbers: `3` overrides a rate as `3.0` does.
+        let whole = Assumptions::shipped().with_overrides("{\"power-outage-rate\": 3}");
+        assert_eq!(whole.map(|a| a.get("power-outage-rate")).ok(), Some(3.0));
     }
 }
