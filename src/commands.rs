@@ -294,6 +294,10 @@ fn injected_scenario<'a>(
     results.scenarios.iter().find(|scenario| scenario.id == id)
 }
 
+/// A data-loss window this long means everything: with no copy off the machine, the
+/// simulator counts the whole simulated year as lost.
+const ALL_DATA_SECONDS: f64 = 365.0 * 86_400.0;
+
 /// What `simulate --inject` prints about its scenario; `policy` is the one that rated it.
 fn injected_text(scenario: &drtwin_sim::ScenarioResult, policy: &Policy) -> String {
     let human = |seconds: f64| Duration::from_secs(seconds).human();
@@ -318,6 +322,9 @@ fn injected_text(scenario: &drtwin_sim::ScenarioResult, policy: &Policy) -> Stri
         ));
     }
     match &scenario.data_loss_window {
+        Some(loss) if loss.p50.value >= ALL_DATA_SECONDS => {
+            text.push_str("  data lost: all of it, since nothing is copied off the machine\n")
+        }
         Some(loss) => text.push_str(&format!(
             "  data-loss window: {} at the median, {} at p90\n",
             human(loss.p50.value),
@@ -370,6 +377,9 @@ fn data_loss_reason(scenario: &drtwin_sim::ScenarioResult, policy: &Policy) -> O
     } else {
         "and the RPO allows no data loss".to_string()
     };
+    if loss.mean.value >= ALL_DATA_SECONDS {
+        return Some(format!("risk CRITICAL: all data is lost, {limit}"));
+    }
     Some(format!(
         "risk CRITICAL: data written in the last {} is lost on average, {limit}",
         Duration::from_secs(loss.mean.value).human()

@@ -823,3 +823,41 @@ fn a_bad_injection_is_refused_before_the_run_is_announced() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.matches("simulating with seed").count(), 1, "{stderr}");
 }
+
+#[test]
+fn losing_a_machine_that_copies_nothing_off_loses_all_its_data() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tree = dir.path().join("home");
+    copy_tree(&repo().join("tests/fixtures/smallhost"), &tree);
+    // The same machine without its nightly backup line.
+    let crontab = tree.join("cron/kim.crontab");
+    let kept: Vec<String> = fs::read_to_string(&crontab)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.contains("nightly-backup"))
+        .map(str::to_string)
+        .collect();
+    fs::write(&crontab, kept.join("\n") + "\n").unwrap();
+    let twin = dir.path().join("twin.ron");
+    let output = drtwin(&["scan", tree.to_str().unwrap(), "-o", twin.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let results = dir.path().join("results.ron");
+    let output = drtwin(&[
+        "simulate",
+        twin.to_str().unwrap(),
+        "-o",
+        results.to_str().unwrap(),
+        "--trials",
+        "64",
+        "--scenario-trials",
+        "20",
+        "--inject",
+        "host:hardware-loss",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("data lost: all of it"), "{stdout}");
+    assert!(stdout.contains("risk CRITICAL: all data is lost"), "{stdout}");
+    assert!(!stdout.contains("365 d"), "{stdout}");
+}

@@ -167,6 +167,7 @@ impl Params {
             api_rate: rate("api-outage-rate"),
             api_median: a.get("api-outage-median"),
             spread: a.get("outage-duration-spread"),
+            // The law is held as its index in `assumptions::LAWS`.
             outage_law: if a.get("outage-duration-law") == 1.0 {
                 OutageLaw::Exponential
             } else {
