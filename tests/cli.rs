@@ -130,6 +130,13 @@ fn report_has_ten_five_field_blocks_citing_real_lines() {
         assert!(["CRITICAL", "HIGH", "MEDIUM", "LOW"].contains(&risk), "RISK LEVEL is `{risk}`");
         let cites = path_line_citations(&block[1].1);
         assert!(!cites.is_empty(), "CURRENT BEHAVIOR cites nothing: {}", block[1].1);
+        // The restart policy is said once, not again in a finding's words.
+        let behavior = &block[1].1;
+        assert!(
+            !(behavior.contains("has no KeepAlive")
+                && behavior.contains("is not restarted by launchd when it ends")),
+            "CURRENT BEHAVIOR says the restart policy twice: {behavior}"
+        );
         for (path, line) in cites {
             let file = example().join(&path);
             let content = fs::read(&file).unwrap_or_else(|_| panic!("cited {path} is missing"));

@@ -984,6 +984,9 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
             Kind::Network(NetworkKind::Power) => &["host"],
             _ => &[],
         };
+        // Findings that repeat what the statements above already say (the restart policy,
+        // what each probe does) are left out.
+        let said_above: &[&str] = &["no-keepalive", "keepalive-partial", "monitor-alert-only"];
         let mut related: Vec<&drtwin_model::Finding> = twin
             .findings
             .iter()
@@ -992,6 +995,7 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
                     .component
                     .as_deref()
                     .is_some_and(|id| id == component.id || concerned.contains(&id))
+                    && !said_above.contains(&finding.code.as_str())
             })
             .collect();
         related.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.code.cmp(&b.code)));

@@ -10,8 +10,8 @@ use std::cmp::Ordering;
 
 use drtwin_model::{RiskLevel, Tier, Twin};
 use drtwin_sim::{
-    DisruptionClass, EndpointResult, Estimate, Family, Mechanism, Recommendation, Results,
-    ScenarioResult, SpofEntry,
+    DisruptionClass, EndpointResult, Estimate, Family, Recommendation, Results, ScenarioResult,
+    SpofEntry,
 };
 
 use crate::charts::{ChartKind, PlannedChart};
@@ -759,15 +759,6 @@ fn fields(twin: &Twin, scenario: &ScenarioResult) -> Block {
             .collect();
         behavior.push(format!("{} ({}).", injected.join(", "), scenario.mode));
     }
-    let mechanisms: Vec<String> = scenario
-        .recovered_by
-        .iter()
-        .filter(|(_, share)| *share > 0.0)
-        .map(|(mechanism, share)| format!("{} {:.0}%", mechanism_name(*mechanism), share * 100.0))
-        .collect();
-    if !mechanisms.is_empty() {
-        behavior.push(format!("Recovered by: {}.", mechanisms.join(", ")));
-    }
 
     // RECOVERY TIME: the three quantiles with intervals, and the data at risk.
     let recovery = &scenario.recovery_time;
@@ -831,17 +822,6 @@ fn risk_reason(scenario: &ScenarioResult) -> Block {
         minutes(scenario.yearly_production_minutes.high),
         measure(scenario.occurrences_per_year, 2)
     ))
-}
-
-fn mechanism_name(mechanism: Mechanism) -> &'static str {
-    match mechanism {
-        Mechanism::Supervisor => "supervisor restart",
-        Mechanism::Monitor => "monitor restart",
-        Mechanism::Human => "a person",
-        Mechanism::SelfHealed => "healed by itself",
-        Mechanism::Restore => "restore from backup",
-        Mechanism::NoOutage => "no outage",
-    }
 }
 
 fn schedule_section(twin: &Twin, results: &Results) -> Vec<Block> {
