@@ -628,7 +628,9 @@ fn spof_section(twin: &Twin, results: &Results) -> Vec<Block> {
          downtime the component is involved in; RAW how many times worse things get while it \
          is down; RRW how many times better if it never failed (∞: the endpoint would never be \
          down). The table is ranked by downtime contribution: expected minutes a year of \
-         endpoint downtime that start with a failure of the component."
+         endpoint downtime that start with a failure of the component. Each component has one \
+         row, for the endpoint where it costs most, and names the other endpoints it affects; \
+         `drtwin spof` prints every pair."
             .into(),
     )];
     if entries.is_empty() {
@@ -646,11 +648,28 @@ fn spof_section(twin: &Twin, results: &Results) -> Vec<Block> {
         "RRW",
         "Downtime / year (95% CI)",
         "Chain",
+        "Also affects",
     ];
-    let rows = entries
+    // One row per component, at its costliest endpoint (entries are ranked already).
+    let mut firsts: Vec<&SpofEntry> = Vec::new();
+    for entry in &entries {
+        if !firsts.iter().any(|first| first.component == entry.component) {
+            firsts.push(entry);
+        }
+    }
+    let rows = firsts
         .iter()
         .enumerate()
         .map(|(rank, entry)| {
+            let others: Vec<&str> = entries
+                .iter()
+                .filter(|other| {
+                    other.component == entry.component
+                        && other.endpoint != entry.endpoint
+                        && other.downtime_minutes_per_year.value > 0.0
+                })
+                .map(|other| name_of(twin, &other.endpoint))
+                .collect();
             let chain: Vec<&str> = entry
                 .chain
                 .iter()
@@ -668,6 +687,7 @@ fn spof_section(twin: &Twin, results: &Results) -> Vec<Block> {
                 measure(entry.risk_reduction_worth.value, 2),
                 minutes_ci(&entry.downtime_minutes_per_year),
                 if chain.is_empty() { "–".into() } else { chain.join(" → ") },
+                if others.is_empty() { "–".into() } else { others.join(", ") },
             ]
         })
         .collect();

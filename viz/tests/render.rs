@@ -352,3 +352,26 @@ fn a_requested_failure_stands_apart_from_the_families() {
     let summary = report.lines().find(|line| line.starts_with("drtwin read")).expect("summary");
     assert!(!summary.contains("(injected)"), "{summary}");
 }
+
+#[test]
+fn the_spof_table_has_one_row_per_component_naming_the_other_endpoints() {
+    let twin = common::twin();
+    let mut results = common::results(&twin);
+    let mut on_bot = results.spof[0].clone();
+    assert_eq!(on_bot.component, "host");
+    on_bot.endpoint = "endpoint:bot".into();
+    on_bot.downtime_minutes_per_year.value /= 2.0;
+    results.spof.push(on_bot);
+
+    let report = report_markdown(&twin, &results);
+    let section = &report[report.find("## Single points of failure").expect("section")..];
+    let host = twin.component("host").map(|c| c.name.clone()).expect("host");
+    let rows: Vec<&str> = section
+        .lines()
+        .take_while(|line| !line.starts_with("## ") || line.starts_with("## Single"))
+        .filter(|line| line.starts_with("| ") && line.contains(&format!("| {host} |")))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let bot = twin.component("endpoint:bot").map(|c| c.name.clone()).expect("bot endpoint");
+    assert!(rows[0].trim_end_matches(" |").ends_with(&bot), "{}", rows[0]);
+}
