@@ -86,7 +86,29 @@ impl Builder {
         });
     }
 
+    /// A hard requirement of `from` on `to`. Two reasons for the same requirement (a bot's
+    /// polling and its API calls both need the uplink) make one edge, so an edit such as an
+    /// alternative uplink applies to all of it; its timeout is the laxest of the reasons',
+    /// none when one of them has none.
     fn hard(&mut self, from: &str, to: &str, timeout: Option<Duration>, evidence: Evidence) {
+        let existing = self.dependencies.iter_mut().find(|d| {
+            d.from == from
+                && d.to == to
+                && matches!(&d.kind, Edge::Requires(r) if r.strength == Strength::Hard
+                    && r.any_of.is_none())
+        });
+        if let Some(existing) = existing {
+            if let Edge::Requires(requirement) = &mut existing.kind {
+                requirement.timeout = match (requirement.timeout, timeout) {
+                    (Some(a), Some(b)) => Some(if a.secs() >= b.secs() { a } else { b }),
+                    _ => None,
+                };
+            }
+            if !existing.evidence.contains(&evidence) {
+                existing.evidence.push(evidence);
+            }
+            return;
+        }
         let requirement = Requirement { strength: Strength::Hard, timeout, any_of: None };
         self.edge(from, to, Edge::Requires(requirement), evidence);
     }

@@ -620,3 +620,25 @@ fn a_tunnel_does_not_hang_after_a_network_outage() {
         .count();
     assert_eq!(uplink_edges, 1, "one uplink requirement per service");
 }
+
+#[test]
+fn one_hard_requirement_per_pair_so_an_alternative_covers_all_of_it() {
+    // The Telegram bot needs the uplink for its polling and for its API calls; two edges made
+    // an added LTE uplink cover one of them, and the bot stayed down with the wired uplink.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/macmini");
+    let twin = scan(&root, &ScanOptions::default()).expect("the example scans");
+    let mut pairs: Vec<(&str, &str)> = twin
+        .dependencies
+        .iter()
+        .filter(|d| {
+            matches!(&d.kind, Edge::Requires(r) if r.strength == drtwin_model::Strength::Hard
+                && r.any_of.is_none())
+        })
+        .map(|d| (d.from.as_str(), d.to.as_str()))
+        .collect();
+    let all = pairs.len();
+    pairs.sort_unstable();
+    pairs.dedup();
+    assert_eq!(pairs.len(), all, "a pair has two hard requirements");
+    assert!(pairs.contains(&("launchd:com.frontrangecare.telegram-bot", "net:uplink")));
+}
