@@ -1078,7 +1078,10 @@ impl Plant {
                 // What-if hook: an outage shorter than the ride-through leaves an empty
                 // interval, which merging drops.
                 let start = (t + self.nodes[c].ride_through).min(end);
-                Interval { start, end, cause, mechanism: Mechanism::SelfHealed }
+                // A power cut charged to the machine itself ends when it has booted again.
+                let boot =
+                    if self.nodes[c].role == Role::Host && start < end { p.boot } else { 0.0 };
+                Interval { start, end: end + boot, cause, mechanism: Mechanism::SelfHealed }
             }
             Mode::HostLoss => {
                 let procurement = lognormal(rng, p.procurement, 0.5);
@@ -1286,9 +1289,23 @@ impl Plant {
                         Some(host) if node.on_host && host != c => &down[host],
                         _ => &[],
                     };
+                    // The machine is back from a power cut only once it has booted.
+                    let boot = if node.role == Role::Host
+                        && requirement
+                            .alternatives
+                            .iter()
+                            .all(|&a| self.nodes[a].role == Role::Power)
+                    {
+                        self.params.boot
+                    } else {
+                        0.0
+                    };
                     runs.push(own.len());
                     for iv in intervals {
                         let mut after = *iv;
+                        if after.end > after.start {
+                            after.end += boot;
+                        }
                         // A caller restarted with the host does not keep a hung call.
                         let restarted = overlapping(host_down, iv.start, iv.end).is_some();
                         if requirement.hangs && !restarted {

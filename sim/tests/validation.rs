@@ -390,3 +390,37 @@ fn a_years_downtime_has_the_quantiles_of_its_outage_count() {
     }
     assert!(yearly.p50.value <= yearly.p90.value && yearly.p90.value <= yearly.p99.value);
 }
+
+#[test]
+fn after_a_power_cut_the_machine_boots_before_its_services_start() {
+    // 50 cuts a year of exactly 1 h: the machine boots for 10 min after each, then the
+    // service starts in 30 s (anyone may log in: automatic login). Cuts alternate with up
+    // time, so they come λ·L/(1 + λ·D) times a year, each costing D + boot + start-up; a
+    // next cut inside the 10.5 min of boot and start-up (chance λ·10.5 min ≈ 0.1%) is
+    // within the slack.
+    let twin = TwinBuilder::new("UTC")
+        .component("host", Kind::Host)
+        .component("net:power", Kind::Network(drtwin_model::NetworkKind::Power))
+        .component("launchd:svc", service(ServiceRole::Web, Endings::ALL, true, 80))
+        .component("endpoint:e", endpoint(Access::LocalPort(80), Tier::Production))
+        .requires("host", "net:power", Strength::Hard, None)
+        .requires("launchd:svc", "host", Strength::Hard, None)
+        .requires("endpoint:e", "launchd:svc", Strength::Hard, Some("5s"))
+        .build();
+    let assumptions = quiet(
+        "{\"power-outage-rate\": 50.0, \"power-outage-median\": \"1h\", \
+         \"outage-duration-spread\": 0.0, \"host-boot-time\": \"10m\", \
+         \"service-startup-time\": \"30s\", \"auto-login-probability\": 1.0}",
+    );
+    let plant = plant(&twin, &assumptions);
+    let e = index(&plant, "endpoint:e");
+    let estimate = background(&plant, 51, 2000, &|_, scratch| total(&scratch.down[e]));
+    let (rate, cut) = (50.0 / YEAR, 3600.0);
+    let truth = rate * YEAR / (1.0 + rate * cut) * (cut + 600.0 + 30.0);
+    let half = estimate.half_width() + truth * 0.002;
+    assert!(
+        (estimate.mean - truth).abs() <= half,
+        "{} ± {half} s a year against {truth} s",
+        estimate.mean
+    );
+}
