@@ -193,7 +193,8 @@ impl Policy {
     /// Checks each class against the scenarios that belong to it and happen at all: the
     /// worst p90 recovery time among those that take a production endpoint down (an RTO is
     /// about service to users, so an internal tool's outage does not count against it), and
-    /// the worst p90 data-loss window among all of them (data is lost whoever uses it).
+    /// the worst p90 data-loss window among those that destroy data (data is lost whoever
+    /// uses it; a backup that fails silently only leaves the next loss bigger).
     pub fn check(&self, scenarios: &[ScenarioResult]) -> Vec<PolicyCheck> {
         DisruptionClass::ALL
             .iter()
@@ -210,6 +211,7 @@ impl Policy {
                     .max_by(|a, b| a.recovery_time.p90.value.total_cmp(&b.recovery_time.p90.value));
                 let worst_loss = members
                     .iter()
+                    .filter(|s| s.loses_data)
                     .filter_map(|s| s.data_loss_window.as_ref().map(|d| (s, d.p90)))
                     .max_by(|a, b| a.1.value.total_cmp(&b.1.value));
                 let recovery_p90: Option<Estimate> = worst_recovery.map(|s| s.recovery_time.p90);
@@ -332,6 +334,7 @@ mod tests {
             recovered_by: Vec::new(),
             endpoints_down: Vec::new(),
             data_loss_window: None,
+            loses_data: false,
             occurrences_per_year: 1.0,
             yearly_production_minutes: exact(production),
             risk: drtwin_model::RiskLevel::Low,
@@ -358,6 +361,35 @@ mod tests {
         assert_eq!(checks[0].recovery_p90_seconds, None);
         assert_eq!(checks[0].rto_met, Some(true));
         assert_eq!(checks[1].rto_met, None, "no database scenario ran");
+    }
+
+    #[test]
+    fn only_a_failure_that_destroys_data_counts_against_the_rpo() {
+        let policy = Policy::shipped();
+        let window = |hours: f64| crate::results::TimeDistribution {
+            samples: 100,
+            p90: Estimate::exact(hours * 3600.0),
+            ..Default::default()
+        };
+        let silent = ScenarioResult {
+            data_loss_window: Some(window(46.0)),
+            loses_data: false,
+            ..scenario("silent-failure", Family::BackupRecovery, 60.0, 0.0)
+        };
+        let restore = ScenarioResult {
+            data_loss_window: Some(window(20.0)),
+            loses_data: true,
+            ..scenario("restore", Family::BackupRecovery, 3600.0, 0.0)
+        };
+        let checks = policy.check(&[silent.clone(), restore]);
+        let database = checks.iter().find(|c| c.class == DisruptionClass::Database).unwrap();
+        assert_eq!(database.data_loss_scenario.as_deref(), Some("restore"));
+        assert_eq!(database.rpo_met, Some(true), "20 h lost against a 24 h RPO");
+
+        let checks = policy.check(&[silent]);
+        let database = checks.iter().find(|c| c.class == DisruptionClass::Database).unwrap();
+        assert_eq!(database.data_loss_p90_seconds, None);
+        assert_eq!(database.rpo_met, Some(true));
     }
 
     #[test]

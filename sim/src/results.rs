@@ -219,6 +219,11 @@ pub struct ScenarioResult {
     /// Data written since the last good off-site copy, in seconds, when data is at risk.
     #[serde(default)]
     pub data_loss_window: Option<TimeDistribution>,
+    /// Whether the failure destroys data (the window is lost), or only leaves the off-site
+    /// copy older (the window is what a loss of the machine then would cost, as for a backup
+    /// that fails without telling anyone). Only a loss counts against the policy RPO.
+    #[serde(default = "loses_data_by_default")]
+    pub loses_data: bool,
     /// How often per year the scenario happens, from the assumptions.
     pub occurrences_per_year: f64,
     /// Expected production downtime per year it causes, minutes.
@@ -230,6 +235,11 @@ pub struct ScenarioResult {
     /// report and counts in no family's ranking.
     #[serde(default)]
     pub requested: bool,
+}
+
+/// Results written before `loses_data` was recorded count every data-loss window as a loss.
+fn loses_data_by_default() -> bool {
+    true
 }
 
 /// Importance of one component for one endpoint.

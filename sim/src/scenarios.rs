@@ -779,6 +779,7 @@ fn result(
             &recovered_by,
             production.value,
             &data_loss_window,
+            loses_data,
             rpo,
         ),
         evidence: Vec::new(),
@@ -793,6 +794,7 @@ fn result(
         recovered_by,
         endpoints_down,
         data_loss_window,
+        loses_data,
         occurrences_per_year: spec.occurrences,
         yearly_production_minutes: yearly,
         risk,
@@ -812,6 +814,7 @@ fn outcome_sentence(
     recovered_by: &[(Mechanism, f64)],
     production_minutes: f64,
     data_loss: &Option<crate::results::TimeDistribution>,
+    loses_data: bool,
     rpo: f64,
 ) -> String {
     let mechanisms: Vec<String> = recovered_by
@@ -829,14 +832,23 @@ fn outcome_sentence(
         production_minutes,
         spec.occurrences
     );
-    if let Some(loss) = data_loss {
-        text.push_str(&format!(
+    match data_loss {
+        Some(loss) if loses_data => text.push_str(&format!(
             " Data written in the last {} (median; {} at p90) before the failure would be lost; \
              the policy RPO is {}.",
             human(loss.p50.value),
             human(loss.p90.value),
             human(rpo)
-        ));
+        )),
+        Some(loss) => text.push_str(&format!(
+            " Nothing is lost by this failure itself, but until it is noticed the newest \
+             off-site copy is {} old (median; {} at p90): what losing the machine then would \
+             cost, against a policy RPO of {}.",
+            human(loss.p50.value),
+            human(loss.p90.value),
+            human(rpo)
+        )),
+        None => {}
     }
     text
 }

@@ -789,8 +789,13 @@ fn fields(twin: &Twin, scenario: &ScenarioResult) -> Block {
         seconds_ci(&recovery.p99)
     );
     if let Some(window) = &scenario.data_loss_window {
+        let what = if scenario.loses_data {
+            "data lost"
+        } else {
+            "off-site copy this old if the machine were lost meanwhile"
+        };
         recovery_text.push_str(&format!(
-            "; data lost: p50 {}, p90 {}",
+            "; {what}: p50 {}, p90 {}",
             seconds(window.p50.value),
             seconds(window.p90.value)
         ));

@@ -382,6 +382,7 @@ pub fn results(twin: &Twin) -> Results {
             endpoints_down: vec![("endpoint:portal".into(), estimate(median / 60.0))],
             data_loss_window: (*family == Family::MachineLoss)
                 .then(|| distribution(12.0 * 3600.0, 1.8)),
+            loses_data: true,
             occurrences_per_year: 2.0,
             yearly_production_minutes: estimate(2.0 * median / 60.0),
             risk: *risk,
