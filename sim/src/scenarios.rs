@@ -249,7 +249,7 @@ fn catalogue(twin: &Twin, plant: &Plant) -> Vec<Spec> {
                     injected: vec![i],
                     mode: "disk-full",
                     how: inject(i, Mode::DiskFull, false),
-                    occurrences: if fill.is_finite() { year / fill } else { 0.0 },
+                    occurrences: fills_in_a_year(fill, year, p),
                 });
             }
             Role::Host => {
@@ -1278,7 +1278,9 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
                 Some(format!("AddAlternative(component: \"{}\", alternative: \"net:lte\")", component.id)),
             ),
             Kind::Network(NetworkKind::Power) => add(
-                "Put the machine and router on a UPS that covers the median outage.".into(),
+                "Put the machine and router on a UPS with about 2 h of runtime, longer than most \
+                 outages."
+                    .into(),
                 Some("AddUps(runtime: \"2h\")".into()),
             ),
             Kind::Network(NetworkKind::Dns) => add(
@@ -1299,8 +1301,11 @@ fn recommend(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Recommendation> {
                 None,
             ),
             Kind::Host => add(
-                "Keep a standby machine with a restored copy, or at least a tested restore runbook \
-                 and an hourly off-site WAL or dump copy."
+                // The measured change is the database's standby alone (what a change file can
+                // express), so the text says that is what its effect covers.
+                "Run a standby of the database on a second machine (its measured effect below \
+                 is that standby alone: the services still wait for this machine or a rebuild), \
+                 and keep a tested restore runbook with an hourly off-site WAL or dump copy."
                     .into(),
                 // A standby of the database on another machine is the part a change file
                 // can express; the rest of the machine is rebuilt from the runbook.
@@ -1376,6 +1381,32 @@ pub(crate) const MODES: &[(&str, &str, &str)] = &[
     ("job/sync", "overlap", "a run without a lock outlasts its period"),
     ("job", "midnight-rollover", "a run spans midnight and its date-stamped names disagree"),
 ];
+
+/// How often a volume that fills in `fill` seconds at the measured growth fills within a
+/// year that starts from the scanned free space, as the engine runs it: the k-th fill comes
+/// after k fills and k − 1 clean-ups, with one growth factor (lognormal, median 1) drawn per
+/// year. The clean-up is taken at its assumed median times (unnoticed delay, fix, clean-up).
+fn fills_in_a_year(fill: f64, year: f64, p: &crate::engine::Params) -> f64 {
+    if !fill.is_finite() || fill <= 0.0 {
+        return 0.0;
+    }
+    let cleanup = p.unalerted + p.fix_time + p.cleanup;
+    let mut expected = 0.0;
+    for k in 1..=10_000u32 {
+        let k = f64::from(k);
+        let room = year - (k - 1.0) * cleanup;
+        if room <= 0.0 {
+            break;
+        }
+        // P(k · fill · factor ≤ room) for the year's growth factor.
+        let chance = 1.0 - lognormal_exceeds(1.0, p.growth_spread, room / (k * fill));
+        expected += chance;
+        if chance < 1e-9 {
+            break;
+        }
+    }
+    expected
+}
 
 /// Seconds after the start of a backup run at which `@backup` (and `crash-during-backup`)
 /// injects the failure.

@@ -480,3 +480,47 @@ fn machine_loss_rto_is_procurement_install_restore_and_rpo_the_newest_offsite_co
     assert!((rto.mean - expected).abs() <= rto.half_width(), "{rto:?} vs {expected}");
     assert!(rto.mean < YEAR);
 }
+
+#[test]
+fn a_full_disk_happens_as_often_as_the_engine_fills_it() {
+    // 100 days to fill at the measured growth, a growth factor (σ = 0.1) drawn per year: the disk
+    // scenario's yearly rate must match the fills the engine makes in a year that starts
+    // from the scanned free space (3 in a year at the median growth, not 365/100).
+    let twin = TwinBuilder::new("UTC")
+        .component("pg:main", service(ServiceRole::Database, Endings::ALL, true, 5432))
+        .component(
+            "volume:/",
+            Kind::Volume(Volume {
+                mount: "/".into(),
+                capacity_bytes: Some(100_000_000_000),
+                free_bytes: Some(10_000_000_000),
+            }),
+        )
+        .component("endpoint:db", endpoint(Access::LocalPort(5432), Tier::Production))
+        .requires("endpoint:db", "pg:main", Strength::Hard, Some("10s"))
+        .edge("pg:main", "volume:/", drtwin_model::Edge::WritesTo { bytes_per_day: 1e8 })
+        .build();
+    let zeros = drtwin_sim::testing::silenced_rates().join(", ");
+    let assumptions = Assumptions::shipped()
+        .with_overrides(&format!("{{{zeros}, \"log-growth-spread\": 0.1}}"))
+        .expect("overrides");
+    let plant = plant(&twin, &assumptions);
+    let volume = index(&plant, "volume:/");
+
+    let mut scratch = plant.scratch();
+    let mut fills = Welford::default();
+    for trial in 0..4000 {
+        plant.run(23, &TrialSpec { trial, background: true, ..TrialSpec::default() }, &mut scratch);
+        fills.push(scratch.down[volume].len() as f64);
+    }
+    let config = RunConfig { trials: 64, scenario_trials: 4, seed: 1, year: 2027, precision: None };
+    let results = simulate(&twin, &assumptions, &config, &|_| {}).expect("simulates");
+    let disk = results.scenarios.iter().find(|s| s.mode == "disk-full").expect("disk scenario");
+    let slack = fills.half_width() + 0.02 * fills.mean;
+    assert!(
+        (disk.occurrences_per_year - fills.mean).abs() <= slack,
+        "scenario {} a year, engine {} ± {slack}",
+        disk.occurrences_per_year,
+        fills.mean
+    );
+}
