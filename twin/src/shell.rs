@@ -71,6 +71,10 @@ pub struct ScriptFacts {
     pub load_noops: Vec<u32>,
     /// The line of the off-site copy command.
     pub offsite_line: Option<u32>,
+    /// `find ... -mtime +N -delete`: files older than this many days are deleted. It is the
+    /// retention of the backup when the script makes one; alone it is a clean-up, not a
+    /// backup.
+    pub pruned_after_days: Option<u32>,
     /// Uploads drtwin cannot follow to a destination (a tool it does not model, or a
     /// repository the script does not name): line and a short description.
     pub unknown_uploads: Vec<(u32, String)>,
@@ -165,6 +169,7 @@ pub fn analyse(text: &str) -> ScriptFacts {
     }
     facts.commands = commands;
     if let Some((backup, _)) = &mut facts.backup {
+        backup.retention_days = facts.pruned_after_days;
         backup.checks_errors = facts.set_e
             || facts
                 .lines
@@ -477,9 +482,8 @@ fn classify(command: &ShellCommand, variables: &BTreeMap<String, String>, facts:
                 let minutes = args.iter().any(|a| a == "-mmin");
                 if let Ok(number) = days.trim_start_matches('+').parse::<u32>() {
                     let days = if minutes { number.div_ceil(1440) } else { number };
-                    let backup = backup_of(facts, command.line);
-                    backup.retention_days =
-                        Some(backup.retention_days.map_or(days, |d| d.max(days)));
+                    facts.pruned_after_days =
+                        Some(facts.pruned_after_days.map_or(days, |d| d.max(days)));
                 }
             }
         }
@@ -781,6 +785,22 @@ pgrep -f cloudflared > /dev/null || launchctl load -w ~/Library/LaunchAgents/t.p
         assert_eq!(facts.restarts.len(), 2);
         assert_eq!(facts.alerts[0].channel, "telegram");
         assert!(facts.urls.iter().all(|u| !u.url.contains("BOT_TOKEN}")));
+    }
+
+    #[test]
+    fn deleting_old_files_alone_is_a_clean_up_not_a_backup() {
+        let facts = analyse(
+            "#!/bin/bash\nfind \"$HOME/apps/tmp\" -type f -mtime +3 -print -delete\n\
+             find \"$HOME/reports\" -name 'daily-*.html' -mtime +60 -delete\n",
+        );
+        assert!(facts.backup.is_none(), "{:?}", facts.backup);
+        assert_eq!(facts.pruned_after_days, Some(60));
+        // Retention found before the dump still belongs to the backup.
+        let facts = analyse(
+            "#!/bin/sh\nfind ~/backups -name '*.dump' -mtime +7 -delete\npg_dump -Fc db > \
+             ~/backups/db.dump\n",
+        );
+        assert_eq!(facts.backup.map(|(backup, _)| backup.retention_days), Some(Some(7)));
     }
 
     #[test]
