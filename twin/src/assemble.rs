@@ -963,7 +963,10 @@ pub fn assemble(mut tree: Tree) -> Twin {
             Some(Kind::Monitor(m)) => m.period,
             _ => continue,
         };
-        let restarts_anything = !facts.restarts.is_empty();
+        // A `launchctl load` answering a stopped process starts nothing (see the
+        // watchdog-load-noop finding), so it is no restart.
+        let restarts_anything =
+            facts.restarts.iter().any(|(line, _)| !facts.load_noops.contains(line));
         for (id, service, _) in &services {
             let label = id.trim_start_matches("launchd:");
             let mut best: Option<(ProbeAction, Evidence)> = None;
@@ -984,7 +987,15 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     .collect();
                 if tokens.iter().any(|t| *t == label || t.strip_suffix(".plist") == Some(label)) {
                     let words = text.to_ascii_lowercase();
-                    let action = if words.contains("restart")
+                    let noop = facts.load_noops.contains(line);
+                    let action = if noop {
+                        // The line that would restart it is the no-op itself.
+                        if facts.alerts.is_empty() {
+                            ProbeAction::Nothing
+                        } else {
+                            ProbeAction::Alert
+                        }
+                    } else if words.contains("restart")
                         || words.contains("kickstart")
                         || words.contains("launchctl load")
                     {
@@ -1021,7 +1032,24 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     && (program.contains(pattern.as_str()) || label.contains(pattern.as_str()))
                     && pattern.len() > 3
                 {
-                    consider(action_of(on_failure.as_deref(), facts), *line, pattern);
+                    // A stopped process answered by `launchctl load` alone is not restarted:
+                    // the job is still loaded, so `load` starts nothing.
+                    let load_only = on_failure.as_deref().is_some_and(|body| {
+                        body.contains("launchctl load")
+                            && !body.contains("kickstart")
+                            && !body.contains("unload")
+                    });
+                    let action = match action_of(on_failure.as_deref(), facts) {
+                        ProbeAction::Restart if load_only => {
+                            if facts.alerts.is_empty() {
+                                ProbeAction::Nothing
+                            } else {
+                                ProbeAction::Alert
+                            }
+                        }
+                        action => action,
+                    };
+                    consider(action, *line, pattern);
                 }
             }
             if let Some((action, evidence)) = best {

@@ -171,9 +171,10 @@ pub fn findings(twin: &Twin) -> Vec<Finding> {
             push(
                 "monitor-alert-only",
                 RiskLevel::Medium,
-                format!("no monitor restarts {}; it is only alerted on", component.name),
-                "A monitor notices when it is down but only sends an alert, and the monitor that \
-                 restarts the other services leaves it out; it stays down until a person acts.",
+                format!("no monitor restarts {}; its probes only alert or log", component.name),
+                "A monitor notices when it is down but only sends an alert or logs it (a \
+                 `launchctl load` of a loaded job starts nothing), and the monitor that restarts \
+                 the other services leaves it out; it stays down until a person acts.",
                 &component.id,
                 evidence,
             );

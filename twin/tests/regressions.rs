@@ -642,3 +642,42 @@ fn one_hard_requirement_per_pair_so_an_alternative_covers_all_of_it() {
     assert_eq!(pairs.len(), all, "a pair has two hard requirements");
     assert!(pairs.contains(&("launchd:com.frontrangecare.telegram-bot", "net:uplink")));
 }
+
+#[test]
+fn a_watchdog_that_only_loads_a_loaded_job_restarts_nothing() {
+    // `launchctl load` of a job launchd still has loaded starts nothing, so the watchdog's
+    // probe of the tunnel is no restart; its `kickstart` of the web service is one.
+    let tree = tunnel_tree(
+        "watchdog-load",
+        "tunnel: t\ningress:\n  - hostname: shop.example.com\n    service: http://localhost:9100\n  \
+         - service: http_status:404\n",
+    );
+    tree.write(
+        "cron/me.crontab",
+        "*/2 * * * * /Users/me/scripts/watchdog.sh >> /Users/me/logs/watchdog.log 2>&1\n",
+    )
+    .write(
+        "scripts/watchdog.sh",
+        "#!/bin/bash\n\
+         if ! pgrep -f cloudflared > /dev/null; then\n\
+         \x20   launchctl load -w ~/Library/LaunchAgents/com.cloudflare.cloudflared.plist\n\
+         fi\n\
+         if ! pgrep -f uvicorn > /dev/null; then\n\
+         \x20   launchctl kickstart gui/501/net.shop.web\n\
+         fi\n",
+    );
+    let twin = tree.scan();
+    let action = |target: &str| {
+        twin.dependencies
+            .iter()
+            .find_map(|d| match d.kind {
+                Edge::Probes { action, .. } if d.to == target => Some(action),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no probe of {target}"))
+    };
+    use drtwin_model::ProbeAction;
+    assert_ne!(action("launchd:com.cloudflare.cloudflared"), ProbeAction::Restart);
+    assert_eq!(action("launchd:net.shop.web"), ProbeAction::Restart);
+    assert_eq!(findings(&twin, "watchdog-load-noop").len(), 1);
+}
