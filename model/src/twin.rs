@@ -510,6 +510,10 @@ pub struct Dependency {
     pub evidence: Vec<Evidence>,
 }
 
+fn sees_hangs_by_default() -> bool {
+    true
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Edge {
     /// `from` needs `to` to work.
@@ -517,7 +521,15 @@ pub enum Edge {
     /// `from` (a supervisor) restarts `to` by the policy on `to`.
     Supervises,
     /// `from` (a monitor) checks `to` every `period` and does `action` when it fails.
-    Probes { period: Duration, action: ProbeAction },
+    /// `sees_hangs` says whether the check can tell a hung process from a working one (an
+    /// HTTP request or `pg_isready` can; a process list such as `launchctl list` or `pgrep`
+    /// only sees whether it runs). Twins written before it was recorded read as `true`.
+    Probes {
+        period: Duration,
+        action: ProbeAction,
+        #[serde(default = "sees_hangs_by_default")]
+        sees_hangs: bool,
+    },
     /// `from` (a tunnel or proxy) forwards traffic to `to` on `port`.
     Routes { port: u16 },
     /// `from` (a supervisor) starts `to` (a job) on its schedule.

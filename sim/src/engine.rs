@@ -267,6 +267,8 @@ pub struct Probe {
     pub via: Vec<usize>,
     /// The twin dependency index of the Probes edge.
     pub dependency: usize,
+    /// Whether the check fails on a hung process, not only on one that is gone.
+    pub sees_hangs: bool,
 }
 
 /// One requirement of a node: which alternatives, and whether a call without timeout makes
@@ -618,7 +620,7 @@ impl Plant {
         // Probes, and which nodes each one sees.
         let mut probes = Vec::new();
         for (dependency_index, dependency) in twin.dependencies.iter().enumerate() {
-            let Edge::Probes { period, action } = &dependency.kind else {
+            let Edge::Probes { period, action, sees_hangs } = &dependency.kind else {
                 continue;
             };
             let (Some(monitor), Some(target)) = (index(&dependency.from), index(&dependency.to))
@@ -641,6 +643,7 @@ impl Plant {
                 action: *action,
                 via,
                 dependency: dependency_index,
+                sees_hangs: *sees_hangs,
             });
             nodes[target].probes.push(probe_index);
             if !matches!(nodes[target].role, Role::Service(_)) {
@@ -956,7 +959,7 @@ impl Plant {
                 mechanism = Mechanism::Supervisor;
             }
         }
-        let (probe_end, probe_mechanism) = self.probe_recovery(c, t, t, extra, rng, view);
+        let (probe_end, probe_mechanism) = self.probe_recovery(c, t, t, extra, false, rng, view);
         if probe_end < end {
             end = probe_end;
             mechanism = probe_mechanism;
@@ -965,18 +968,24 @@ impl Plant {
     }
 
     /// The earliest end a probe brings to a problem of `c` that began at `t` and can be
-    /// fixed from `free` on.
+    /// fixed from `free` on. A `hung` process still runs, so only probes that see hangs
+    /// notice it.
+    #[allow(clippy::too_many_arguments)]
     fn probe_recovery(
         &self,
         c: usize,
         t: f64,
         free: f64,
         extra: f64,
+        hung: bool,
         rng: &mut Pcg64Mcg,
         view: &View,
     ) -> (f64, Mechanism) {
         let mut best = (f64::INFINITY, Mechanism::Human);
         for &probe in &self.nodes[c].probes {
+            if hung && !self.probes[probe].sees_hangs {
+                continue;
+            }
             let candidate = match self.probes[probe].action {
                 ProbeAction::Restart => {
                     let detect = self.next_probe(probe, free, view.phases);
@@ -1001,19 +1010,19 @@ impl Plant {
         best
     }
 
-    /// A process stuck from `t` (hung, or never started) that can be fixed from `free`:
+    /// A process stuck from `t` (`hung`, or never started) that can be fixed from `free`:
     /// a restarting probe, an alerted human, or an unalerted one.
     fn recover_stuck(
         &self,
         c: usize,
-        t: f64,
-        free: f64,
+        (t, free): (f64, f64),
+        hung: bool,
         rng: &mut Pcg64Mcg,
         view: &View,
     ) -> (f64, Mechanism) {
         let noticed = t + self.human_delay(t, false, rng);
         let mut best = (noticed.max(free + self.params.fix_time), Mechanism::Human);
-        let probe = self.probe_recovery(c, t, free, 0.0, rng, view);
+        let probe = self.probe_recovery(c, t, free, 0.0, hung, rng, view);
         if probe.0 < best.0 {
             best = probe;
         }
@@ -1050,7 +1059,7 @@ impl Plant {
             }
             Mode::Ends(ending) => self.process_end(c, t, ending, run_time, 0.0, rng, view),
             Mode::Hang => {
-                let (end, mechanism) = self.recover_stuck(c, t, t, rng, view);
+                let (end, mechanism) = self.recover_stuck(c, (t, t), true, rng, view);
                 Interval { start: t, end, cause, mechanism }
             }
             Mode::DatabaseCrash => {
@@ -1259,8 +1268,13 @@ impl Plant {
                             after.end += self.params.startup;
                         } else {
                             let view = View { down, phases };
-                            let (end, mechanism) =
-                                self.recover_stuck(c, iv.start, after.end, &mut responses, &view);
+                            let (end, mechanism) = self.recover_stuck(
+                                c,
+                                (iv.start, after.end),
+                                false,
+                                &mut responses,
+                                &view,
+                            );
                             after.end = end;
                             after.mechanism = mechanism;
                         }
@@ -1310,8 +1324,13 @@ impl Plant {
                         let restarted = overlapping(host_down, iv.start, iv.end).is_some();
                         if requirement.hangs && !restarted {
                             let view = View { down, phases };
-                            let (end, mechanism) =
-                                self.recover_stuck(c, iv.start, iv.end, &mut responses, &view);
+                            let (end, mechanism) = self.recover_stuck(
+                                c,
+                                (iv.start, iv.end),
+                                true,
+                                &mut responses,
+                                &view,
+                            );
                             after.end = end.max(iv.end);
                             after.mechanism = mechanism;
                         }

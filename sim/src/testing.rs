@@ -91,7 +91,7 @@ impl TwinBuilder {
 
     pub fn probes(self, monitor: &str, target: &str, period: &str, action: ProbeAction) -> Self {
         let period = period.parse().unwrap_or(Duration::from_mins(5.0));
-        self.edge(monitor, target, Edge::Probes { period, action })
+        self.edge(monitor, target, Edge::Probes { period, action, sees_hangs: true })
     }
 
     pub fn build(self) -> Twin {

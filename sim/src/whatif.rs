@@ -291,7 +291,8 @@ pub fn apply(
                 twin.dependencies.push(Dependency {
                     from: monitor.clone(),
                     to: target.clone(),
-                    kind: Edge::Probes { period: *period, action: *action },
+                    // An added probe is a health check, which a hang fails.
+                    kind: Edge::Probes { period: *period, action: *action, sees_hangs: true },
                     evidence: vec![Evidence::assumption(format!("what-if `{}`", change.name))],
                 });
             }

@@ -524,3 +524,36 @@ fn a_full_disk_happens_as_often_as_the_engine_fills_it() {
         fills.mean
     );
 }
+
+#[test]
+fn a_process_list_check_does_not_see_a_hang() {
+    // A watchdog that restarts the service when it is gone: it catches an exit at its next
+    // run, but a hung process still shows in the process list, so only a person ends that.
+    let build = |sees: bool| {
+        let mut twin = TwinBuilder::new("UTC")
+            .component("launchd:svc", service(ServiceRole::Web, Endings::NONE, true, 80))
+            .component(
+                "monitor:watchdog",
+                Kind::Monitor(drtwin_model::Monitor { period: "2m".parse().unwrap(), alert: None }),
+            )
+            .probes("monitor:watchdog", "launchd:svc", "2m", ProbeAction::Restart)
+            .build();
+        for dependency in &mut twin.dependencies {
+            if let drtwin_model::Edge::Probes { sees_hangs, .. } = &mut dependency.kind {
+                *sees_hangs = sees;
+            }
+        }
+        plant(&twin, &quiet(""))
+    };
+    for (sees, expected) in [(true, Mechanism::Monitor), (false, Mechanism::Human)] {
+        let plant = build(sees);
+        let svc = index(&plant, "launchd:svc");
+        let mut scratch = plant.scratch();
+        inject(&plant, &mut scratch, svc, Mode::Hang, 1e6, 1);
+        let hung = scratch.down[svc][0];
+        assert_eq!(hung.mechanism, expected, "sees hangs: {sees}");
+        // An exit is seen either way.
+        inject(&plant, &mut scratch, svc, Mode::Ends(drtwin_model::Ending::ErrorExit), 1e6, 1);
+        assert_eq!(scratch.down[svc][0].mechanism, Mechanism::Monitor, "sees hangs: {sees}");
+    }
+}

@@ -1052,8 +1052,15 @@ pub fn assemble(mut tree: Tree) -> Twin {
                     consider(action, *line, pattern);
                 }
             }
+            // Only a request to the service (or pg_isready for the database) fails when it
+            // hangs; a process list sees a hung process as running.
+            let sees_hangs = facts.urls.iter().any(|url| {
+                matches!(url.host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0")
+                    && url.port.is_some_and(|p| service.ports.contains(&p))
+            }) || (service.role == ServiceRole::Database
+                && !facts.pg_checks.is_empty());
             if let Some((action, evidence)) = best {
-                b.edge(monitor, id, Edge::Probes { period, action }, evidence);
+                b.edge(monitor, id, Edge::Probes { period, action, sees_hangs }, evidence);
             }
         }
         for url in &facts.urls {
@@ -1068,6 +1075,7 @@ pub fn assemble(mut tree: Tree) -> Twin {
                         Edge::Probes {
                             period,
                             action: action_of(url.on_failure.as_deref(), facts),
+                            sees_hangs: true,
                         },
                         Evidence::file(script.clone(), url.line, redact::excerpt(&url.url)),
                     );

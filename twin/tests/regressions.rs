@@ -680,4 +680,10 @@ fn a_watchdog_that_only_loads_a_loaded_job_restarts_nothing() {
     assert_ne!(action("launchd:com.cloudflare.cloudflared"), ProbeAction::Restart);
     assert_eq!(action("launchd:net.shop.web"), ProbeAction::Restart);
     assert_eq!(findings(&twin, "watchdog-load-noop").len(), 1);
+    // A process list cannot see a hung process.
+    let sees_hangs = twin.dependencies.iter().find_map(|d| match d.kind {
+        Edge::Probes { sees_hangs, .. } if d.to == "launchd:net.shop.web" => Some(sees_hangs),
+        _ => None,
+    });
+    assert_eq!(sees_hangs, Some(false));
 }

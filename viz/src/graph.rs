@@ -97,7 +97,7 @@ pub fn edge_label(edge: &Edge) -> (String, &'static str) {
             (label, style)
         }
         Edge::Supervises => ("supervises".into(), "dashed"),
-        Edge::Probes { period, action } => {
+        Edge::Probes { period, action, .. } => {
             (format!("probes every {period}, {}", format!("{action:?}").to_lowercase()), "dotted")
         }
         Edge::Routes { port } => (format!("routes to port {port}"), "solid"),

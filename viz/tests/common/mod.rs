@@ -244,7 +244,11 @@ pub fn twin() -> Twin {
         edge(
             "monitor:health",
             "launchd:com.example.portal",
-            Edge::Probes { period: Duration::from_mins(5.0), action: ProbeAction::Restart },
+            Edge::Probes {
+                period: Duration::from_mins(5.0),
+                action: ProbeAction::Restart,
+                sees_hangs: true,
+            },
         ),
         edge("cron:backup", "store:local", Edge::Copies),
         edge("cron:backup", "store:gdrive", Edge::Copies),
