@@ -979,7 +979,11 @@ fn describe(twin: &Twin, plant: &Plant, spec: &Spec) -> Vec<Statement> {
                         human(t.secs())
                     )
                 }
-                (Strength::Hard, None) => "needs it: down while it is down".to_string(),
+                (Strength::Hard, None) => {
+                    "needs it, and a call without a timeout hangs: down while it is down, and \
+                     possibly after"
+                        .to_string()
+                }
                 (Strength::Degrades, _) => "works worse while it is down".to_string(),
                 (Strength::Fallback, _) => {
                     "falls back (cached data or a queue) while it is down".to_string()

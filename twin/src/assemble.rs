@@ -1170,7 +1170,10 @@ pub fn assemble(mut tree: Tree) -> Twin {
         // The uplink carries every API call, so a lost uplink hangs the service exactly when
         // one of those calls has no timeout; otherwise its calls give up after the longest.
         let mut uplink_timeout: Option<Option<Duration>> = None;
+        // The calls it carries are the uplink requirement's evidence, beside the assumption.
+        let mut uplink_calls: Vec<Evidence> = Vec::new();
         for (host, (guard, timeout, evidence)) in apis {
+            uplink_calls.push(evidence.clone());
             uplink_timeout = Some(match (uplink_timeout, timeout.flatten()) {
                 (None, this) => this,
                 (Some(None), _) | (_, None) => None,
@@ -1201,6 +1204,9 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 timeout,
                 Evidence::assumption("external APIs are reached over the uplink"),
             );
+            for call in uplink_calls {
+                b.hard(&owner.id, "net:uplink", timeout, call);
+            }
         }
         if let Some((database, _)) = &database_id
             && (owner.has_database_url || !pools.is_empty())
