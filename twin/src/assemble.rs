@@ -1053,10 +1053,14 @@ pub fn assemble(mut tree: Tree) -> Twin {
                 }
             }
             // Only a request to the service (or pg_isready for the database) fails when it
-            // hangs; a process list sees a hung process as running.
+            // hangs; a process list sees a hung process as running. A local URL whose port
+            // is a loop variable (`http://127.0.0.1:${port}/health` over a list of services)
+            // counts for the services the script names.
+            // The host is read from the URL's text: a port written as `${rest%%:*}` leaves
+            // no clean host:port split.
             let sees_hangs = facts.urls.iter().any(|url| {
-                matches!(url.host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0")
-                    && url.port.is_some_and(|p| service.ports.contains(&p))
+                ["://localhost", "://127.0.0.1", "://0.0.0.0"].iter().any(|h| url.url.contains(h))
+                    && url.port.is_none_or(|p| service.ports.contains(&p))
             }) || (service.role == ServiceRole::Database
                 && !facts.pg_checks.is_empty());
             if let Some((action, evidence)) = best {

@@ -146,6 +146,16 @@ fn macmini_cron_jobs_monitors_and_backups() {
         edge(&twin, "cron:health-monitor", "launchd:com.frontrangecare.family-portal"),
         Some(Edge::Probes { action: ProbeAction::Alert, .. })
     ));
+    // health-monitor.sh requests each service's /health (a loop over label:port lines), which
+    // a hung service fails; the watchdog reads PIDs only.
+    assert!(matches!(
+        edge(&twin, "cron:health-monitor", "launchd:com.frontrangecare.gigi"),
+        Some(Edge::Probes { sees_hangs: true, .. })
+    ));
+    assert!(matches!(
+        edge(&twin, "cron:watchdog", "launchd:com.frontrangecare.gigi"),
+        Some(Edge::Probes { sees_hangs: false, .. })
+    ));
     // watchdog.sh answers a stopped cloudflared with `launchctl load`, which starts nothing
     // while the job is loaded: its probe restarts nothing.
     assert!(matches!(
