@@ -278,10 +278,9 @@ fn an_api_outage_takes_the_endpoint_down_only_without_a_fallback() {
     }
 }
 
-#[test]
-fn disk_fill_from_growth_stops_the_database() {
-    // 10 GB free, PostgreSQL writing 1 GB a day: full on day 10.
-    let twin = TwinBuilder::new("UTC")
+/// PostgreSQL writing `bytes_per_day` to a volume with 10 GB free.
+fn disk_twin(bytes_per_day: f64) -> TwinBuilder {
+    TwinBuilder::new("UTC")
         .component("pg:main", service(ServiceRole::Database, Endings::ALL, true, 5432))
         .component(
             "volume:/",
@@ -291,11 +290,17 @@ fn disk_fill_from_growth_stops_the_database() {
                 free_bytes: Some(10_000_000_000),
             }),
         )
+        .edge("pg:main", "volume:/", drtwin_model::Edge::WritesTo { bytes_per_day })
+}
+
+#[test]
+fn disk_fill_from_growth_stops_the_database() {
+    // 10 GB free, PostgreSQL writing 1 GB a day: full on day 10.
+    let twin = disk_twin(1e9)
         .component("launchd:app", service(ServiceRole::Web, Endings::ALL, true, 8765))
         .component("endpoint:app", endpoint(Access::LocalPort(8765), Tier::Production))
         .requires("launchd:app", "pg:main", Strength::Hard, Some("10s"))
         .requires("endpoint:app", "launchd:app", Strength::Hard, Some("100s"))
-        .edge("pg:main", "volume:/", drtwin_model::Edge::WritesTo { bytes_per_day: 1e9 })
         .build();
     let plant = plant(&twin, &quiet("\"log-growth-spread\": 0.0"));
     let (volume, db, front) =
@@ -486,19 +491,9 @@ fn a_full_disk_happens_as_often_as_the_engine_fills_it() {
     // 100 days to fill at the measured growth, a growth factor (σ = 0.1) drawn per year: the disk
     // scenario's yearly rate must match the fills the engine makes in a year that starts
     // from the scanned free space (3 in a year at the median growth, not 365/100).
-    let twin = TwinBuilder::new("UTC")
-        .component("pg:main", service(ServiceRole::Database, Endings::ALL, true, 5432))
-        .component(
-            "volume:/",
-            Kind::Volume(Volume {
-                mount: "/".into(),
-                capacity_bytes: Some(100_000_000_000),
-                free_bytes: Some(10_000_000_000),
-            }),
-        )
+    let twin = disk_twin(1e8)
         .component("endpoint:db", endpoint(Access::LocalPort(5432), Tier::Production))
         .requires("endpoint:db", "pg:main", Strength::Hard, Some("10s"))
-        .edge("pg:main", "volume:/", drtwin_model::Edge::WritesTo { bytes_per_day: 1e8 })
         .build();
     let zeros = drtwin_sim::testing::silenced_rates().join(", ");
     let assumptions = Assumptions::shipped()

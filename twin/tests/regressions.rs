@@ -574,16 +574,16 @@ fn scan_is_deterministic() {
     ));
 }
 
+/// A tunnel config with one hostname routed to the web service's port 9100.
+const ONE_HOSTNAME: &str = "tunnel: t\ningress:\n  - hostname: shop.example.com\n    service: \
+                            http://localhost:9100\n  - service: http_status:404\n";
+
 #[test]
 fn a_tunnel_does_not_hang_after_a_network_outage() {
     // cloudflared reconnects by itself once the uplink and DNS are back; a web service whose
     // API calls all time out gives up on them when the uplink is lost, and one call without a
     // timeout is enough to hang it.
-    let tree = tunnel_tree(
-        "tunnel-network",
-        "tunnel: t\ningress:\n  - hostname: shop.example.com\n    service: http://localhost:9100\n  \
-         - service: http_status:404\n",
-    );
+    let tree = tunnel_tree("tunnel-network", ONE_HOSTNAME);
     tree.write(
         "Library/LaunchAgents/net.shop.web.plist",
         agent(
@@ -647,11 +647,7 @@ fn one_hard_requirement_per_pair_so_an_alternative_covers_all_of_it() {
 fn a_watchdog_that_only_loads_a_loaded_job_restarts_nothing() {
     // `launchctl load` of a job launchd still has loaded starts nothing, so the watchdog's
     // probe of the tunnel is no restart; its `kickstart` of the web service is one.
-    let tree = tunnel_tree(
-        "watchdog-load",
-        "tunnel: t\ningress:\n  - hostname: shop.example.com\n    service: http://localhost:9100\n  \
-         - service: http_status:404\n",
-    );
+    let tree = tunnel_tree("watchdog-load", ONE_HOSTNAME);
     tree.write(
         "cron/me.crontab",
         "*/2 * * * * /Users/me/scripts/watchdog.sh >> /Users/me/logs/watchdog.log 2>&1\n",
