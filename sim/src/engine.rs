@@ -318,6 +318,9 @@ pub struct BackupPlan {
     pub firings: Vec<f64>,
     pub offsite: bool,
     pub dump_bytes: f64,
+    /// The stores the off-site endpoints read: a copy reaches none of them while one is
+    /// forced down (they have no failures of their own).
+    pub stores: Vec<usize>,
 }
 
 /// The twin compiled for simulation.
@@ -708,6 +711,7 @@ impl Plant {
                     firings: clock.firings(&job.schedule),
                     offsite,
                     dump_bytes,
+                    stores: Vec::new(),
                 });
             }
         }
@@ -717,6 +721,15 @@ impl Plant {
             if let Kind::Endpoint(endpoint) = &twin.components[e].kind
                 && matches!(endpoint.access, Access::OffsiteBackup(_))
             {
+                if let Some(plan) = &mut backup {
+                    plan.stores.extend(
+                        nodes[e]
+                            .groups
+                            .iter()
+                            .flat_map(|g| g.alternatives.iter().copied())
+                            .filter(|&s| matches!(twin.components[s].kind, Kind::BackupStore(_))),
+                    );
+                }
                 nodes[e].groups.clear();
                 offsite_endpoints.push(e);
             }
@@ -1393,7 +1406,8 @@ impl Plant {
         for &firing in &plan.firings {
             let duration = lognormal(&mut rng, median, sigma);
             let failed_randomly = uniform(&mut rng) < failure;
-            if spec.force_down == Some(job) || failed_randomly {
+            let store_forced = spec.force_down.is_some_and(|f| plan.stores.contains(&f));
+            if spec.force_down == Some(job) || store_forced || failed_randomly {
                 continue;
             }
             while job_down.get(cursor).is_some_and(|iv| iv.end <= firing) {

@@ -125,3 +125,18 @@ fn the_policy_rpo_rates_data_loss_and_each_class_is_checked() {
         Some(true)
     );
 }
+
+#[test]
+fn the_offsite_store_is_confirmed_as_the_offsite_copys_single_point() {
+    // The structure makes the store a cut set of order one for the off-site endpoint; forced
+    // down, no copy reaches it, so the simulation must agree (Q1 = 1).
+    let results = simulate(&reference_twin(), &Assumptions::shipped(), &small(), &|_| {}).unwrap();
+    let store = results
+        .spof
+        .iter()
+        .find(|e| e.component == "store:gdrive" && e.endpoint == "endpoint:offsite-backup")
+        .expect("the store is ranked for the off-site endpoint");
+    assert_eq!(store.cut_order, Some(1));
+    assert!(store.birnbaum.value > 0.5, "{:?}", store.birnbaum);
+    assert!(store.risk_achievement_worth.value > 1.5, "{:?}", store.risk_achievement_worth);
+}
