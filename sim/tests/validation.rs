@@ -35,6 +35,14 @@ fn quiet(overrides: &str) -> Assumptions {
     assumptions.and_then(|a| a.with_overrides(overrides)).expect("test overrides are valid")
 }
 
+/// [`quiet`] with API outages of exactly `seconds` arriving `per_year` times a year.
+fn fixed_api_outages(per_year: f64, seconds: f64) -> Assumptions {
+    quiet(&format!(
+        "{{\"api-outage-rate\": {per_year}, \"api-outage-median\": \"{seconds}s\", \
+         \"outage-duration-spread\": 0.0}}"
+    ))
+}
+
 fn plant(twin: &Twin, assumptions: &Assumptions) -> Plant {
     let clock = Clock::new(&twin.host.time_zone, 2027).expect("UTC exists");
     Plant::new(twin, Params::new(assumptions), clock)
@@ -157,9 +165,7 @@ fn one_component_unavailability_depends_only_on_the_mean_repair_time() {
     // 400 outages a year of 2 h fixed: λ·D ≈ 0.091, so Q = 0.084, where the overlapping
     // (M/G/∞) reading 1 − exp(−λ·D) would give 0.087.
     let twin = single_api();
-    let fixed = quiet(
-        "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 0.0}",
-    );
+    let fixed = fixed_api_outages(400.0, 7200.0);
     let plant = plant(&twin, &fixed);
     let e = index(&plant, "endpoint:e");
     let rate = 400.0 / YEAR;
@@ -186,9 +192,7 @@ fn one_component_unavailability_depends_only_on_the_mean_repair_time() {
 #[test]
 fn outages_start_at_rate_times_probability_up() {
     let twin = single_api();
-    let assumptions = quiet(
-        "{\"api-outage-rate\": 400.0, \"api-outage-median\": \"2h\", \"outage-duration-spread\": 0.0}",
-    );
+    let assumptions = fixed_api_outages(400.0, 7200.0);
     let plant = plant(&twin, &assumptions);
     let e = index(&plant, "endpoint:e");
     let count = background(&plant, 13, 3000, &|_, scratch| scratch.down[e].len() as f64);
@@ -200,9 +204,7 @@ fn outages_start_at_rate_times_probability_up() {
 
 #[test]
 fn series_and_parallel_pairs_follow_their_structure_functions() {
-    let assumptions = quiet(
-        "{\"api-outage-rate\": 600.0, \"api-outage-median\": \"3h\", \"outage-duration-spread\": 0.0}",
-    );
+    let assumptions = fixed_api_outages(600.0, 3.0 * 3600.0);
     let (rate, duration) = (600.0 / YEAR, 3.0 * 3600.0);
     let base = || {
         TwinBuilder::new("UTC")
@@ -235,9 +237,7 @@ fn yearly_failure_counts_are_poisson() {
     // Outages of one second take a negligible share of the year, so the count of outages
     // is the count of failures: Poisson with mean and variance λ·L.
     let twin = single_api();
-    let assumptions = quiet(
-        "{\"api-outage-rate\": 30.0, \"api-outage-median\": \"1s\", \"outage-duration-spread\": 0.0}",
-    );
+    let assumptions = fixed_api_outages(30.0, 1.0);
     let plant = plant(&twin, &assumptions);
     let a = index(&plant, "api:a");
     let counts = background(&plant, 31, 4000, &|_, scratch| scratch.down[a].len() as f64);
@@ -336,10 +336,7 @@ const COVERAGE_DURATION: f64 = 7200.0;
 
 #[test]
 fn the_95_percent_interval_covers_the_truth_in_90_to_99_percent_of_seeds() {
-    let assumptions = quiet(&format!(
-        "{{\"api-outage-rate\": {COVERAGE_RATE}, \"api-outage-median\": \"{COVERAGE_DURATION}s\", \
-         \"outage-duration-spread\": 0.0}}"
-    ));
+    let assumptions = fixed_api_outages(COVERAGE_RATE, COVERAGE_DURATION);
     let plant = plant(&single_api(), &assumptions);
     let truth = expected_fraction(COVERAGE_RATE / YEAR, COVERAGE_DURATION, &|q| q) * YEAR;
 
@@ -365,10 +362,7 @@ fn a_years_downtime_has_the_quantiles_of_its_outage_count() {
     // outages, which is Poisson with mean λ·(expected up time), so its quantiles are 2 h times
     // the Poisson quantiles (the histogram keeps values to within its 4% bins).
     use statrs::distribution::{DiscreteCDF, Poisson};
-    let assumptions = quiet(&format!(
-        "{{\"api-outage-rate\": {COVERAGE_RATE}, \"api-outage-median\": \"{COVERAGE_DURATION}s\", \
-         \"outage-duration-spread\": 0.0}}"
-    ));
+    let assumptions = fixed_api_outages(COVERAGE_RATE, COVERAGE_DURATION);
     let plant = plant(&single_api(), &assumptions);
     let config =
         RunConfig { trials: 20_000, scenario_trials: 1, seed: 5, year: 2027, precision: None };
